@@ -1,0 +1,62 @@
+"""What the engine returns: per-layer results and totals, as plain frozen data.
+
+Numbers stay int (or Fraction inside receptive fields); formatting belongs to renderers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from convcalc.errors import Diagnostic
+from convcalc.layers.rf import AxisRF
+from convcalc.source import Span
+
+
+@dataclass(frozen=True, slots=True)
+class LayerResult:
+    """One layer's numbers. Shapes and counts include the batch; params do not depend on it."""
+
+    index: int
+    name: str
+    kind: str
+    path: str
+    output_shape: tuple[int, ...]
+    params: int
+    trainable_params: int
+    buffers: int
+    macs: int
+    activations: int
+    receptive_field: tuple[AxisRF, ...] | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    params: int
+    trainable_params: int
+    buffers: int
+    macs: int
+    param_bytes: int
+    buffer_bytes: int
+    activation_bytes: int
+    input_bytes: int
+    training_bytes: int
+
+    @property
+    def flops(self) -> int:
+        """FLOPs = 2·MACs: one multiply and one add each."""
+        return 2 * self.macs
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    name: str
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    layers: tuple[LayerResult, ...]
+    totals: Totals
+    diagnostics: tuple[Diagnostic, ...]
+    batch: int
+    dtype: str
+    optimizer: str

@@ -1,0 +1,150 @@
+"""Element-wise activations: shape and receptive field unchanged, no MACs.
+
+Only PReLU has parameters (one slope, or one per channel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from convcalc.layers.args import any_int, approximate, arg, boolean, number, positive_int
+from convcalc.layers.registry import register
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
+
+
+class _Elementwise:
+    """Shared rule: output is the input, nothing learned, nothing multiplied-and-accumulated."""
+
+    positional: ClassVar[tuple[str, ...]] = ()
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        return Outcome(out=x)
+
+
+def _simple(family: str, summary: str, *also: str) -> type:
+    """An argument-free activation such as Sigmoid: one docstring, one spelling set."""
+
+    @register(family, *also)
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Simple(_Elementwise):
+        example: ClassVar[str] = family
+
+    Simple.__doc__ = summary
+    Simple.__name__ = Simple.__qualname__ = family.capitalize()
+    return Simple
+
+
+Sigmoid = _simple("sigmoid", "Sigmoid (torch.nn.Sigmoid): 1 / (1 + e^−x).")
+Tanh = _simple("tanh", "Tanh (torch.nn.Tanh).")
+Identity = _simple("identity", "Identity (torch.nn.Identity): passes its input through.")
+
+
+def _inplace_activation(family: str, summary: str) -> type:
+    """An activation whose only PyTorch argument is `inplace`, which changes no count."""
+
+    @register(family)
+    @dataclass(frozen=True, slots=True, kw_only=True)
+    class Inplace(_Elementwise):
+        example: ClassVar[str] = family
+        inplace: bool = arg(boolean, False, doc="accepted for PyTorch compatibility")
+
+    Inplace.__doc__ = summary
+    Inplace.__name__ = Inplace.__qualname__ = family.capitalize()
+    return Inplace
+
+
+ReLU = _inplace_activation("relu", "ReLU (torch.nn.ReLU): max(0, x).")
+ReLU6 = _inplace_activation("relu6", "ReLU6 (torch.nn.ReLU6): min(max(0, x), 6).")
+SiLU = _inplace_activation("silu", "SiLU / swish (torch.nn.SiLU): x·sigmoid(x).")
+Hardswish = _inplace_activation("hardswish", "Hardswish (torch.nn.Hardswish), MobileNetV3's activation.")
+Hardsigmoid = _inplace_activation("hardsigmoid", "Hardsigmoid (torch.nn.Hardsigmoid).")
+
+
+@register("gelu")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GELU(_Elementwise):
+    """GELU (torch.nn.GELU): x·Φ(x), exact or with the tanh approximation."""
+
+    positional: ClassVar[tuple[str, ...]] = ("approximate",)
+    example: ClassVar[str] = "gelu"
+
+    approximate: str = arg(approximate, "none", doc="'none' or 'tanh'")
+
+
+@register("leakyrelu")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeakyReLU(_Elementwise):
+    """LeakyReLU (torch.nn.LeakyReLU): x for x > 0, negative_slope·x otherwise."""
+
+    positional: ClassVar[tuple[str, ...]] = ("negative_slope",)
+    example: ClassVar[str] = "leaky_relu:0.2"
+
+    negative_slope: float = arg(number, 0.01, aliases=("slope",), doc="slope for negative inputs")
+    inplace: bool = arg(boolean, False, doc="accepted for PyTorch compatibility")
+
+
+@register("elu")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ELU(_Elementwise):
+    """ELU (torch.nn.ELU): x for x > 0, alpha·(eˣ − 1) otherwise."""
+
+    positional: ClassVar[tuple[str, ...]] = ("alpha",)
+    example: ClassVar[str] = "elu"
+
+    alpha: float = arg(number, 1.0, doc="saturation value for negative inputs")
+    inplace: bool = arg(boolean, False, doc="accepted for PyTorch compatibility")
+
+
+class _AlongDim(_Elementwise):
+    """Softmax-like: normalises along one axis, which must exist."""
+
+    dim: int
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        if not -(len(x.shape) + 1) <= self.dim <= len(x.shape):
+            raise LayerError(f"'dim' {self.dim} is out of range for a {len(x.shape) + 1}-d tensor", arg="dim")
+        return Outcome(out=x)
+
+
+@register("softmax")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Softmax(_AlongDim):
+    """Softmax (torch.nn.Softmax) along `dim` (default −1, the last axis)."""
+
+    positional: ClassVar[tuple[str, ...]] = ("dim",)
+    example: ClassVar[str] = "softmax"
+
+    dim: int = arg(any_int, -1, doc="axis normalised (batch is 0)")
+
+
+@register("logsoftmax")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogSoftmax(_AlongDim):
+    """LogSoftmax (torch.nn.LogSoftmax) along `dim` (default −1, the last axis)."""
+
+    positional: ClassVar[tuple[str, ...]] = ("dim",)
+    example: ClassVar[str] = "log_softmax"
+
+    dim: int = arg(any_int, -1, doc="axis normalised (batch is 0)")
+
+
+@register("prelu")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PReLU(_Elementwise):
+    """PReLU (torch.nn.PReLU): a learned negative slope, shared (1) or one per channel (C)."""
+
+    positional: ClassVar[tuple[str, ...]] = ("num_parameters",)
+    example: ClassVar[str] = "prelu"
+
+    num_parameters: int = arg(positive_int, 1, doc="1, or the number of channels")
+    init: float = arg(number, 0.25, doc="initial slope")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        channels = x.shape[0] if len(x.shape) > 0 else 1
+        if self.num_parameters not in (1, channels):
+            raise LayerError(
+                f"num_parameters must be 1 or the {channels} input channels (got {self.num_parameters})",
+                arg="num_parameters",
+            )
+        return Outcome(out=x, params=self.num_parameters)

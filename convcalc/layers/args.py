@@ -1,0 +1,204 @@
+"""Layer arguments: how a kind declares them, and the one validator that checks them all.
+
+A kind's arguments are the fields of its frozen dataclass, named as PyTorch names them, each
+declared with `arg(check, default, aliases=...)`. `bind_args` reads `dataclasses.fields`, so
+every kind reports a bad argument in the same words:
+`'stride' must be a positive integer or one per axis (got 0)`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from convcalc.errors import SpecError
+from convcalc.source import Span
+
+PADDING_MODES = ("same", "valid", "tf_same")
+
+
+class ArgProblem(Exception):
+    """Raised by a check: the value is not of the expected form."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A named expectation ("a positive integer") and the function that enforces it."""
+
+    expectation: str
+    convert: Callable[[Any], Any]
+
+    def __call__(self, value: Any) -> Any:
+        return self.convert(value)
+
+
+def _is_int(value: Any) -> bool:
+    return type(value) is int  # bool is an int subclass; True is not a kernel size
+
+
+def _int_at_least(low: int) -> Callable[[Any], int]:
+    def convert(value: Any) -> int:
+        if not _is_int(value) or value < low:
+            raise ArgProblem
+        return int(value)
+
+    return convert
+
+
+def _axes(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """One value for every axis, or a list with one per axis (checked against the rank later)."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, (list, tuple)):
+            if not value:
+                raise ArgProblem
+            return tuple(item(v) for v in value)
+        return item(value)
+
+    return convert
+
+
+def _boolean(value: Any) -> bool:
+    if type(value) is not bool:
+        raise ArgProblem
+    return value
+
+
+def _number(value: Any) -> float:
+    if type(value) not in (int, float):
+        raise ArgProblem
+    return float(value)
+
+
+def _probability(value: Any) -> float:
+    number = _number(value)
+    if not 0.0 <= number <= 1.0:
+        raise ArgProblem
+    return number
+
+
+def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else inner(value)
+
+
+def _padding(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.lower() not in PADDING_MODES:
+            raise ArgProblem
+        return value.lower()
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (list, tuple)) for v in value):
+        pairs = tuple(tuple(_int_at_least(0)(v) for v in pair) for pair in value)
+        if any(len(pair) != 2 for pair in pairs):
+            raise ArgProblem
+        return pairs
+    return _axes(_int_at_least(0))(value)
+
+
+def _choice(*options: str) -> Check:
+    def convert(value: Any) -> str:
+        if not isinstance(value, str) or value.lower() not in options:
+            raise ArgProblem
+        return value.lower()
+
+    return Check("one of " + ", ".join(repr(o) for o in options), convert)
+
+
+positive_int = Check("a positive integer", _int_at_least(1))
+nonnegative_int = Check("a non-negative integer", _int_at_least(0))
+any_int = Check("an integer", lambda v: _int_at_least(-(2**63))(v))
+positive_axes = Check("a positive integer or one per axis", _axes(_int_at_least(1)))
+nonnegative_axes = Check("a non-negative integer or one per axis", _axes(_int_at_least(0)))
+optional_positive_int = Check("a positive integer", _optional(_int_at_least(1)))
+optional_positive_axes = Check("a positive integer or one per axis", _optional(_axes(_int_at_least(1))))
+output_size = Check(
+    "a positive integer, or one per axis (null keeps that axis)",
+    _axes(_optional(_int_at_least(1))),
+)
+boolean = Check("true or false", _boolean)
+number = Check("a number", _number)
+probability = Check("a number between 0 and 1", _probability)
+padding = Check(
+    "a non-negative integer, one per axis, [before, after] pairs per axis, "
+    "or one of 'same', 'valid', 'tf_same'",
+    _padding,
+)
+optional_any_int = Check("an integer", _optional(_int_at_least(-(2**63))))
+approximate = _choice("none", "tanh")
+
+REQUIRED: Any = dataclasses.MISSING
+
+
+def arg(check: Check, default: Any = REQUIRED, *, aliases: tuple[str, ...] = (), doc: str = "") -> Any:
+    """Declare one argument of a layer kind: its check, default, short aliases and meaning."""
+    return dataclasses.field(default=default, metadata={"check": check, "aliases": aliases, "doc": doc})
+
+
+@dataclass(frozen=True, slots=True)
+class ArgValue:
+    """A raw argument as written, with the spans of its key and its value."""
+
+    value: Any
+    key_span: Span | None = None
+    value_span: Span | None = None
+
+
+def canonical_names(kind: type) -> dict[str, str]:
+    """Every accepted spelling of every argument (PyTorch name and aliases) -> PyTorch name."""
+    names: dict[str, str] = {}
+    for f in dataclasses.fields(kind):
+        names[f.name] = f.name
+        for alias in f.metadata.get("aliases", ()):
+            names[alias] = f.name
+    return names
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+def bind_args(kind: type, label: str, args: Mapping[str, ArgValue], span: Span | None) -> tuple[Any, dict[str, Span]]:
+    """Check raw arguments against a kind's fields and build the kind's dataclass.
+
+    Returns the instance and, for each PyTorch argument name, the span of its value.
+    """
+    names = canonical_names(kind)
+    fields = {f.name: f for f in dataclasses.fields(kind)}
+    values: dict[str, Any] = {}
+    spans: dict[str, Span] = {}
+    for key, raw in args.items():
+        name = names.get(key)
+        if name is None:
+            close = difflib.get_close_matches(key, list(names), n=1)
+            accepted = ", ".join(f.name for f in fields.values()) or "none"
+            hint = f"did you mean '{close[0]}'?" if close else f"{label} accepts: {accepted}"
+            raise SpecError(f"{label} has no argument '{key}'", raw.key_span or span, hint)
+        if name in values:
+            raise SpecError(
+                f"'{name}' is given twice (as '{key}' and an alias)", raw.key_span or span,
+                "keep one spelling",
+            )
+        check: Check = fields[name].metadata["check"]
+        try:
+            values[name] = check(raw.value)
+        except ArgProblem:
+            raise SpecError(
+                f"'{name}' must be {check.expectation} (got {describe(raw.value)})",
+                raw.value_span or raw.key_span or span,
+            ) from None
+        if raw.value_span is not None:
+            spans[name] = raw.value_span
+    for name, f in fields.items():
+        if name not in values and f.default is dataclasses.MISSING:
+            aliases = f.metadata.get("aliases", ())
+            also = f" (or '{aliases[0]}')" if aliases else ""
+            raise SpecError(f"{label} needs '{name}'{also}", span, f"example: {kind.example}")
+    return kind(**values), spans

@@ -1,0 +1,44 @@
+"""Fully connected layers: torch.nn.Linear, applied to the last axis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import ClassVar
+
+from convcalc.layers.args import arg, boolean, optional_positive_int, positive_int
+from convcalc.layers.registry import register
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
+
+
+@register("linear", "dense", "fc")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Linear:
+    """Linear (fully connected): y = xWᵀ + b on the last axis, other axes kept.
+
+    Parameters: in·out + out (bias). MACs: in·out per position of the leading axes.
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("out_features",)
+    example: ClassVar[str] = "linear:10"
+
+    out_features: int = arg(positive_int, aliases=("out",), doc="output features")
+    bias: bool = arg(boolean, True, doc="add a learned bias per output")
+    in_features: int | None = arg(optional_positive_int, None, aliases=("in",), doc="expected input features, checked")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        features = x.shape[-1]
+        if self.in_features is not None and self.in_features != features:
+            hint = "add a flatten before it" if len(x.shape) > 1 else f"set in_features to {features}"
+            raise LayerError(
+                f"expects {self.in_features} input features but its input's last axis has {features}",
+                arg="in_features",
+                hint=hint,
+            )
+        leading = prod(x.shape[:-1])
+        # A linear map mixes the whole last axis, so the spatial layout is gone.
+        return Outcome(
+            out=TensorInfo((*x.shape[:-1], self.out_features), None),
+            params=features * self.out_features + (self.out_features if self.bias else 0),
+            macs=leading * features * self.out_features,
+        )

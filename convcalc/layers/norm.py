@@ -1,0 +1,124 @@
+"""Normalisation: BatchNorm 1d/2d/3d, LayerNorm, GroupNorm.
+
+BatchNorm's running mean and variance (and its num_batches_tracked counter) are buffers, not
+parameters: torchvision does not count them, Keras calls them non-trainable. MACs: one per
+element, the normalise-and-scale x̂·γ + β being one multiply-accumulate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import Any, ClassVar
+
+from convcalc.layers.args import arg, boolean, number, optional_positive_axes, optional_positive_int, positive_int
+from convcalc.layers.registry import register
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
+
+
+def _check_channels(expected: int | None, actual: int, arg_name: str) -> None:
+    if expected is not None and expected != actual:
+        raise LayerError(
+            f"expects {expected} channels but its input has {actual}",
+            arg=arg_name,
+            hint=f"set {arg_name} to {actual} or fix the layer before it",
+        )
+
+
+@register("batchnorm", ranked=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BatchNorm:
+    """Batch normalisation over the channel axis (torch.nn.BatchNorm1d/2d/3d).
+
+    Parameters 2C (γ, β) when affine; buffers 2C + 1 (running mean, variance, batch counter).
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("num_features",)
+    example: ClassVar[str] = "batchnorm"
+
+    num_features: int | None = arg(optional_positive_int, None, aliases=("in",), doc="expected C, checked")
+    eps: float = arg(number, 1e-5, doc="added to the variance")
+    momentum: float | None = arg(number, 0.1, doc="running-statistics momentum")
+    affine: bool = arg(boolean, True, doc="learn γ and β")
+    track_running_stats: bool = arg(boolean, True, doc="keep running mean/variance buffers")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        # BatchNorm1d takes (C) or (C, L); 2d takes (C, H, W); 3d takes (C, D, H, W).
+        have = max(1, len(x.spatial))
+        if len(x.spatial) > 3 or (rank is not None and rank != have):
+            layouts = {1: "(C) or (C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}
+            raise LayerError(
+                f"batchnorm{rank or have}d needs an input of shape {layouts.get(rank or have, '(C, ...)')}, "
+                f"got {shape_text(x.shape)}",
+                hint="write 'batchnorm' to take the rank from the input",
+            )
+        channels = x.channels
+        _check_channels(self.num_features, channels, "num_features")
+        return Outcome(
+            out=x,
+            params=2 * channels if self.affine else 0,
+            buffers=2 * channels + 1 if self.track_running_stats else 0,
+            macs=prod(x.shape),
+            display=f"batchnorm{have}d",
+        )
+
+
+@register("layernorm")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LayerNorm:
+    """Layer normalisation over the trailing axes (torch.nn.LayerNorm).
+
+    `normalized_shape` defaults to the last axis. Parameters: 2·prod(normalized_shape) with
+    affine and bias, prod(normalized_shape) with affine alone.
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("normalized_shape",)
+    example: ClassVar[str] = "layernorm"
+
+    normalized_shape: Any = arg(optional_positive_axes, None, aliases=("shape",), doc="trailing axes normalised")
+    eps: float = arg(number, 1e-5, doc="added to the variance")
+    elementwise_affine: bool = arg(boolean, True, aliases=("affine",), doc="learn a per-element scale")
+    bias: bool = arg(boolean, True, doc="learn a per-element shift (with affine)")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        shape = self.normalized_shape
+        if shape is None:
+            shape = (x.shape[-1],)
+        elif not isinstance(shape, tuple):
+            shape = (shape,)
+        if tuple(x.shape[-len(shape) :]) != tuple(shape) or len(shape) > len(x.shape):
+            raise LayerError(
+                f"normalized_shape {list(shape)} does not match the trailing axes of its input {shape_text(x.shape)}",
+                arg="normalized_shape",
+                hint="normalized_shape must equal the input's last axes",
+            )
+        size = prod(shape)
+        params = 0
+        if self.elementwise_affine:
+            params = size * (2 if self.bias else 1)
+        return Outcome(out=x, params=params, macs=prod(x.shape))
+
+
+@register("groupnorm")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GroupNorm:
+    """Group normalisation (torch.nn.GroupNorm): C channels in G groups; parameters 2C."""
+
+    positional: ClassVar[tuple[str, ...]] = ("num_groups",)
+    example: ClassVar[str] = "groupnorm:32"
+
+    num_groups: int = arg(positive_int, aliases=("groups", "g"), doc="number of groups G")
+    num_channels: int | None = arg(optional_positive_int, None, aliases=("in",), doc="expected C, checked")
+    eps: float = arg(number, 1e-5, doc="added to the variance")
+    affine: bool = arg(boolean, True, doc="learn per-channel γ and β")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        channels = x.channels
+        _check_channels(self.num_channels, channels, "num_channels")
+        if channels % self.num_groups:
+            raise LayerError(
+                f"num_groups={self.num_groups} does not divide the {channels} input channels",
+                arg="num_groups",
+                hint="choose a number of groups that divides the channels",
+            )
+        return Outcome(out=x, params=2 * channels if self.affine else 0, macs=prod(x.shape))

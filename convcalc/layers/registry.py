@@ -1,0 +1,72 @@
+"""The one registry of layer kinds.
+
+A kind is registered once, with every spelling it answers to. Spellings are compared after
+lower-casing and dropping underscores, so PyTorch's class names (`MaxPool2d` -> `maxpool2d`)
+and torch.nn.functional's snake_case (`max_pool2d`) reach the same kind without listing both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A spelling's meaning: the kind, its family (for auto names) and a rank fixed by the name."""
+
+    kind: Any
+    family: str
+    rank: int | None  # conv2d fixes 2; conv takes the rank from its input
+    display: str | None  # how the report names the kind; None: family + rank from the input
+
+
+_REGISTRY: dict[str, Entry] = {}
+
+
+def normalize(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def register(family: str, *also: str, ranked: bool = False) -> Callable[[T], T]:
+    """Class decorator: `family` (and `also`) name the kind; `ranked` adds family1d/2d/3d."""
+
+    def add(kind: T) -> T:
+        spellings = {family: Entry(kind, family, None, None if ranked else family)}
+        if ranked:
+            for rank in (1, 2, 3):
+                spellings[f"{family}{rank}d"] = Entry(kind, family, rank, f"{family}{rank}d")
+        for name in also:
+            spellings[name] = Entry(kind, family, None, name)
+        for name, entry in spellings.items():
+            key = normalize(name)
+            if key in _REGISTRY:
+                raise RuntimeError(f"layer kind spelling {name!r} registered twice")
+            _REGISTRY[key] = entry
+        return kind
+
+    return add
+
+
+def lookup(name: str) -> Entry | None:
+    return _REGISTRY.get(normalize(name))
+
+
+def spellings() -> list[str]:
+    """Every registered spelling, for "did you mean" suggestions and the docs."""
+    return sorted(_REGISTRY)
+
+
+def kinds() -> list[Any]:
+    """Each registered kind once, in registration order."""
+    seen: dict[int, Any] = {}
+    for entry in _REGISTRY.values():
+        seen.setdefault(id(entry.kind), entry.kind)
+    return list(seen.values())
+
+
+def family_spellings(kind: Any) -> list[str]:
+    return [name for name, entry in _REGISTRY.items() if entry.kind is kind]

@@ -1,0 +1,48 @@
+"""Receptive fields, one axis at a time, by the recurrences of Araujo et al., "Computing
+Receptive Fields of Convolutional Neural Networks" (Distill, 2019).
+
+Coordinates are zero-indexed input pixels: pixel 0 is the first real input pixel, so a
+negative `start` lies in the padding. Values stay exact (int or Fraction), never floats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+Exact = int | Fraction
+
+
+def exact(value: Exact) -> Exact:
+    """A Fraction with denominator 1 becomes an int, so whole numbers print as whole numbers."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class AxisRF:
+    """Receptive field of the first output element along one spatial axis.
+
+    size:  input pixels seen (r in the article), jump: input pixels between neighbouring
+    outputs (the effective stride, j), start: input coordinate of the first pixel seen (u).
+    """
+
+    size: Exact = 1
+    jump: Exact = 1
+    start: Exact = 0
+
+    @property
+    def center(self) -> Exact:
+        return exact(self.start + Fraction(self.size - 1, 2))
+
+    def then(self, kernel: int, stride: Exact, pad_before: Exact) -> AxisRF:
+        """One more sliding window on top: r += (k_eff − 1)·j, u −= p·j, j *= s.
+
+        `kernel` is the effective (dilated) kernel d·(k − 1) + 1.
+        """
+        return AxisRF(
+            size=exact(self.size + (kernel - 1) * self.jump),
+            jump=exact(self.jump * stride),
+            start=exact(self.start - pad_before * self.jump),
+        )

@@ -1,0 +1,90 @@
+"""What flows between layers (`TensorInfo`) and what a layer's rules return (`Outcome`).
+
+Shapes here exclude the batch axis: every per-sample count is multiplied by the batch once,
+in the engine, so no layer has to think about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from convcalc.layers.rf import AxisRF
+
+AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+
+
+@dataclass(frozen=True, slots=True)
+class TensorInfo:
+    """A tensor's per-sample shape (C, *spatial) and the receptive field of its first element.
+
+    `rf` is None once the channel-first spatial layout is gone (after flatten or linear on a
+    spatial tensor): every element then depends on the whole input.
+    """
+
+    shape: tuple[int, ...]
+    rf: tuple[AxisRF, ...] | None
+
+    @property
+    def spatial(self) -> tuple[int, ...]:
+        return self.shape[1:]
+
+    @property
+    def channels(self) -> int:
+        return self.shape[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A soft problem a layer rule found; the engine adds the layer's name and position."""
+
+    code: str
+    message: str
+    arg: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One layer's effect, per sample: output tensor, weights, buffers, MACs, notes."""
+
+    out: TensorInfo
+    params: int = 0
+    buffers: int = 0
+    macs: int = 0
+    notes: tuple[Note, ...] = ()
+    display: str | None = None  # the kind as shown when the rank came from the input
+
+
+class LayerError(Exception):
+    """An impossible layer. `arg` names the argument to point at, when one is to blame."""
+
+    def __init__(self, message: str, *, arg: str | None = None, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.arg = arg
+        self.hint = hint
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    return "x".join(str(n) for n in shape) if shape else "()"
+
+
+def spatial_rank(x: TensorInfo, rank: int | None, family: str) -> int:
+    """The number of spatial axes a windowed layer works on, checked against its input.
+
+    `rank` is fixed by spellings such as conv2d; the short form (`conv`) takes the input's.
+    """
+    have = len(x.spatial)
+    if rank is None:
+        if have not in (1, 2, 3):
+            raise LayerError(
+                f"{family} needs an input of shape (C, L), (C, H, W) or (C, D, H, W), got {shape_text(x.shape)}",
+                hint="window layers come before flatten; check the input shape",
+            )
+        return have
+    if have != rank:
+        layout = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}[rank]
+        raise LayerError(
+            f"{family}{rank}d needs an input of shape {layout}, got {shape_text(x.shape)}",
+            hint=f"write '{family}' to take the rank from the input, or fix the input shape",
+        )
+    return rank

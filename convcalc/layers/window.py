@@ -1,0 +1,115 @@
+"""Sliding-window arithmetic shared by convolution and pooling.
+
+Every formula is PyTorch's, quoted in its docstring, and takes one axis at a time.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
+
+UNIT = {"length": "position", "height": "row", "width": "column", "depth": "slice"}
+
+
+def per_axis(value: Any, rank: int, name: str) -> tuple[Any, ...]:
+    """Broadcast a scalar to every spatial axis, or check a per-axis list has one per axis."""
+    if isinstance(value, tuple):
+        if len(value) != rank:
+            raise LayerError(
+                f"'{name}' has {len(value)} values but the layer has {rank} spatial "
+                f"{'axis' if rank == 1 else 'axes'}",
+                arg=name,
+                hint=f"give one value, or exactly {rank}",
+            )
+        return value
+    return (value,) * rank
+
+
+def effective_kernel(kernel: int, dilation: int) -> int:
+    """A dilated kernel spans d·(k − 1) + 1 input pixels."""
+    return dilation * (kernel - 1) + 1
+
+
+def resolve_padding(
+    padding: Any, rank: int, sizes: tuple[int, ...], kernels: tuple[int, ...], strides: tuple[int, ...]
+) -> tuple[tuple[int, int], ...]:
+    """Padding actually applied, as (before, after) per axis.
+
+    'same' is PyTorch's: stride 1 only, total d·(k − 1), the odd pixel at the end.
+    'tf_same' is TensorFlow's SAME: out = ceil(N/S), total = max((out − 1)·S + k_eff − N, 0),
+    the odd pixel at the end. 'valid' is no padding.
+    """
+    if padding == "valid":
+        return ((0, 0),) * rank
+    if padding == "same":
+        if any(s != 1 for s in strides):
+            raise LayerError(
+                "padding='same' is not supported for strided convolutions (PyTorch refuses it)",
+                arg="padding",
+                hint="use padding 'tf_same' for TensorFlow's SAME, or an explicit padding",
+            )
+        return tuple(((k - 1) // 2, (k - 1) - (k - 1) // 2) for k in kernels)
+    if padding == "tf_same":
+        pairs = []
+        for n, k, s in zip(sizes, kernels, strides):
+            out = -(-n // s)
+            total = max((out - 1) * s + k - n, 0)
+            pairs.append((total // 2, total - total // 2))
+        return tuple(pairs)
+    if isinstance(padding, tuple) and padding and isinstance(padding[0], tuple):
+        return per_axis(padding, rank, "padding")
+    return tuple((p, p) for p in per_axis(padding, rank, "padding"))
+
+
+def conv_out_len(n: int, kernel: int, stride: int, before: int, after: int) -> int:
+    """PyTorch Conv: floor((N + P_before + P_after − d·(k − 1) − 1)/S) + 1, `kernel` effective."""
+    return (n + before + after - kernel) // stride + 1
+
+
+def pool_out_len(n: int, kernel: int, stride: int, pad: int, dilation: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling_output_shape.
+
+    out = floor_or_ceil((N + 2P − d·(k − 1) − 1)/S) + 1; under ceil_mode the last window
+    must start inside the input or the left padding: if (out − 1)·S >= N + P, drop it.
+    """
+    span = n + 2 * pad - effective_kernel(kernel, dilation)
+    out = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (out - 1) * stride >= n + pad:
+        out -= 1
+    return out
+
+
+def _decimal(value: Fraction) -> str:
+    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def non_whole_note(
+    axis: int, rank: int, n: int, kernel: int, stride: int, before: int, after: int, out: int
+) -> Note | None:
+    """The lecture's rule, (N + 2P − F)/S + 1 must be whole: a note when it is not.
+
+    Says what PyTorch floors it to and how many input rows/columns the windows never reach.
+    """
+    exact_out = Fraction(n + before + after - kernel, stride) + 1
+    if exact_out.denominator == 1:
+        return None
+    if before == after:
+        numerator = f"{n}" + (f" + 2·{before}" if before else "") + f" − {kernel}"
+    else:
+        numerator = f"{n} + {before} + {after} − {kernel}"
+    axis_name = AXIS_NAMES[rank][axis]
+    unit = UNIT[axis_name]
+    unseen = max(0, before + n - ((out - 1) * stride + kernel))
+    if unseen:
+        plural = "" if unseen == 1 else "s"
+        lost = f"the last {unseen} input {unit}{plural} {'is' if unseen == 1 else 'are'} never covered"
+    else:
+        lost = f"only padding is skipped, every input {unit} is still covered"
+    return Note(
+        "non-whole",
+        f"({numerator})/{stride} + 1 = {_decimal(exact_out)} is not whole along the {axis_name}: "
+        f"PyTorch floors it to {out}; {lost}",
+        arg="stride",
+    )

@@ -1,0 +1,39 @@
+"""The human summary's cells and totals, shared by the Rich table and the Markdown table."""
+
+from __future__ import annotations
+
+from convcalc.engine.report import LayerResult, Report
+from convcalc.render.numbers import grouped, per_axis, shape, si, size_bytes
+
+HEADERS = ("#", "name", "kind", "output shape", "params", "MACs", "RF", "jump")
+NUMERIC = {"#", "params", "MACs", "RF", "jump"}
+
+
+def layer_cells(layer: LayerResult) -> tuple[str, ...]:
+    """One row; a layer with warnings carries '⚠' after its name (details listed below)."""
+    name = layer.name + (" ⚠" if layer.diagnostics else "")
+    return (
+        str(layer.index),
+        name,
+        layer.kind,
+        shape(layer.output_shape),
+        grouped(layer.params),
+        grouped(layer.macs),
+        per_axis(layer.receptive_field, "size"),
+        per_axis(layer.receptive_field, "jump"),
+    )
+
+
+def total_lines(report: Report) -> list[tuple[str, str]]:
+    t = report.totals
+    dtype = f"{report.dtype}, batch {report.batch}"
+    return [
+        ("input → output", f"{shape(report.input_shape)} → {shape(report.output_shape)}"),
+        ("params", f"{grouped(t.params)} ({grouped(t.trainable_params)} trainable)"),
+        ("buffers", grouped(t.buffers)),
+        ("MACs", f"{grouped(t.macs)} ({si(t.macs)})"),
+        ("FLOPs (2·MACs)", f"{grouped(t.flops)} ({si(t.flops)})"),
+        ("param memory", f"{size_bytes(t.param_bytes + t.buffer_bytes)} ({dtype})"),
+        ("activation memory", f"{size_bytes(t.activation_bytes)} (forward, all layer outputs)"),
+        ("training memory", f"{size_bytes(t.training_bytes)} (estimate, {report.optimizer})"),
+    ]

@@ -1,0 +1,30 @@
+"""The Rich table: the main job of `convcalc summary`."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from convcalc.engine.report import Report
+from convcalc.render.numbers import CONVENTIONS
+from convcalc.render.summary import HEADERS, NUMERIC, layer_cells, total_lines
+
+
+def to_table(report: Report) -> RenderableType:
+    table = Table(title=report.name, box=box.SIMPLE_HEAD, caption=CONVENTIONS, caption_justify="left")
+    for header in HEADERS:
+        table.add_column(header, justify="right" if header in NUMERIC else "left", no_wrap=header != "name")
+    for layer in report.layers:
+        table.add_row(*layer_cells(layer), style="yellow" if layer.diagnostics else None)
+    totals = Table.grid(padding=(0, 2))
+    totals.add_column(style="bold")
+    totals.add_column()
+    for label, value in total_lines(report):
+        totals.add_row(label, value)
+    parts: list[RenderableType] = [table, totals]
+    if report.diagnostics:
+        parts.append(Text(""))
+        parts.extend(Text(f"⚠ {d.message}", style="yellow") for d in report.diagnostics)
+    return Group(*parts)
