@@ -190,9 +190,11 @@ def bind_args(kind: type, label: str, args: Mapping[str, ArgValue], span: Span |
         try:
             values[name] = check(raw.value)
         except ArgProblem:
+            hint = "true and false are not numbers; write an integer" if isinstance(raw.value, bool) else None
             raise SpecError(
-                f"'{name}' must be {check.expectation} (got {describe(raw.value)})",
+                f"{label}: '{name}' must be {check.expectation} (got {describe(raw.value)})",
                 raw.value_span or raw.key_span or span,
+                hint,
             ) from None
         if raw.value_span is not None:
             spans[name] = raw.value_span

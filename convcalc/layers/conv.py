@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from convcalc.layers.args import arg, boolean, optional_positive_int, padding, positive_axes, positive_int
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text, spatial_rank
-from convcalc.layers.window import conv_out_len, effective_kernel, non_whole_note, per_axis, resolve_padding
+from convcalc.layers.window import conv_out_len, effective_kernel, non_whole_notes, per_axis, resolve_padding
 
 
 @register("conv", ranked=True)
@@ -39,7 +39,7 @@ class Conv:
         channels = x.channels
         if self.in_channels is not None and self.in_channels != channels:
             raise LayerError(
-                f"expects {self.in_channels} input channels but its input has {channels}",
+                f"expects {self.in_channels} input channel{'s' if self.in_channels != 1 else ''} but its input has {channels}",
                 arg="in_channels",
                 hint=f"set in_channels to {channels} or fix the layer before it",
             )
@@ -66,11 +66,7 @@ class Conv:
                 hint="use a smaller kernel, more padding, or a larger input",
             )
         out = tuple(conv_out_len(n, k, s, lo, hi) for n, k, s, (lo, hi) in zip(x.spatial, effective, strides, pads))
-        notes = tuple(
-            note
-            for axis, (n, k, s, (lo, hi), o) in enumerate(zip(x.spatial, effective, strides, pads, out))
-            if (note := non_whole_note(axis, rank, n, k, s, lo, hi, o)) is not None
-        )
+        notes = non_whole_notes(rank, x.spatial, effective, strides, pads, out)
         taps = prod(kernels) * (channels // self.groups)
         rf = None
         if x.rf is not None:

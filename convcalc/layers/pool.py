@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from convcalc.layers.args import arg, boolean, nonnegative_axes, optional_positive_axes, output_size, positive_axes
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, shape_text, spatial_rank
-from convcalc.layers.window import effective_kernel, non_whole_note, per_axis, pool_out_len
+from convcalc.layers.window import effective_kernel, non_whole_notes, per_axis, pool_out_len
 
 
 def _sliding_pool(
@@ -45,11 +45,7 @@ def _sliding_pool(
         )
     notes: tuple[Note, ...] = ()
     if not ceil_mode:
-        notes = tuple(
-            note
-            for axis, (n, k, s, p, o) in enumerate(zip(x.spatial, effective, strides, pads, out))
-            if (note := non_whole_note(axis, rank, n, k, s, p, p, o)) is not None
-        )
+        notes = non_whole_notes(rank, x.spatial, effective, strides, tuple((p, p) for p in pads), out)
     rf = None if x.rf is None else tuple(a.then(k, s, p) for a, k, s, p in zip(x.rf, effective, strides, pads))
     return Outcome(out=TensorInfo((x.channels, *out), rf), notes=notes, display=f"{family}{rank}d")
 

@@ -85,31 +85,46 @@ def _decimal(value: Fraction) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
 
-def non_whole_note(
-    axis: int, rank: int, n: int, kernel: int, stride: int, before: int, after: int, out: int
-) -> Note | None:
-    """The lecture's rule, (N + 2P − F)/S + 1 must be whole: a note when it is not.
+def non_whole_notes(
+    rank: int,
+    sizes: tuple[int, ...],
+    kernels: tuple[int, ...],
+    strides: tuple[int, ...],
+    pads: tuple[tuple[int, int], ...],
+    outs: tuple[int, ...],
+) -> tuple[Note, ...]:
+    """The lecture's rule, (N + 2P − F)/S + 1 must be whole: one note per distinct failure.
 
-    Says what PyTorch floors it to and how many input rows/columns the windows never reach.
+    Each note says what PyTorch floors the size to and how many input rows/columns the windows
+    never reach. Axes that fail with the same arithmetic share one note ("height and width").
     """
-    exact_out = Fraction(n + before + after - kernel, stride) + 1
-    if exact_out.denominator == 1:
-        return None
-    if before == after:
-        numerator = f"{n}" + (f" + 2·{before}" if before else "") + f" − {kernel}"
-    else:
-        numerator = f"{n} + {before} + {after} − {kernel}"
-    axis_name = AXIS_NAMES[rank][axis]
-    unit = UNIT[axis_name]
-    unseen = max(0, before + n - ((out - 1) * stride + kernel))
-    if unseen:
-        plural = "" if unseen == 1 else "s"
-        lost = f"the last {unseen} input {unit}{plural} {'is' if unseen == 1 else 'are'} never covered"
-    else:
-        lost = f"only padding is skipped, every input {unit} is still covered"
-    return Note(
-        "non-whole",
-        f"({numerator})/{stride} + 1 = {_decimal(exact_out)} is not whole along the {axis_name}: "
-        f"PyTorch floors it to {out}; {lost}",
-        arg="stride",
-    )
+    failures: dict[tuple[str, int, int], list[str]] = {}
+    for axis, (n, k, s, (before, after), out) in enumerate(zip(sizes, kernels, strides, pads, outs)):
+        exact_out = Fraction(n + before + after - k, s) + 1
+        if exact_out.denominator == 1:
+            continue
+        if before == after:
+            numerator = f"{n}" + (f" + 2·{before}" if before else "") + f" − {k}"
+        else:
+            numerator = f"{n} + {before} + {after} − {k}"
+        arithmetic = f"({numerator})/{s} + 1 = {_decimal(exact_out)}"
+        unseen = max(0, before + n - ((out - 1) * s + k))
+        failures.setdefault((arithmetic, out, unseen), []).append(AXIS_NAMES[rank][axis])
+    notes = []
+    for (arithmetic, out, unseen), axes in failures.items():
+        units = [UNIT[a] for a in axes]
+        if unseen:
+            plural = "s" if unseen > 1 else ""
+            count = "" if unseen == 1 else f"{unseen} "
+            parts = [f"the last {count}input {u}{plural}" for u in units]
+            lost = " and ".join(parts) + (" is" if len(parts) == 1 and unseen == 1 else " are") + " never covered"
+        else:
+            lost = "only padding is skipped, every input " + " and ".join(units) + " is still covered"
+        notes.append(
+            Note(
+                "non-whole",
+                f"{arithmetic} is not whole along the {' and '.join(axes)}: PyTorch floors it to {out}; {lost}",
+                arg="stride",
+            )
+        )
+    return tuple(notes)

@@ -24,6 +24,11 @@ def layer_cells(layer: LayerResult) -> tuple[str, ...]:
     )
 
 
+def _with_magnitude(n: int) -> str:
+    short = si(n)
+    return grouped(n) if short == str(n) else f"{grouped(n)} ({short})"
+
+
 def total_lines(report: Report) -> list[tuple[str, str]]:
     t = report.totals
     dtype = f"{report.dtype}, batch {report.batch}"
@@ -31,8 +36,8 @@ def total_lines(report: Report) -> list[tuple[str, str]]:
         ("input → output", f"{shape(report.input_shape)} → {shape(report.output_shape)}"),
         ("params", f"{grouped(t.params)} ({grouped(t.trainable_params)} trainable)"),
         ("buffers", grouped(t.buffers)),
-        ("MACs", f"{grouped(t.macs)} ({si(t.macs)})"),
-        ("FLOPs (2·MACs)", f"{grouped(t.flops)} ({si(t.flops)})"),
+        ("MACs", _with_magnitude(t.macs)),
+        ("FLOPs (2·MACs)", _with_magnitude(t.flops)),
         ("param memory", f"{size_bytes(t.param_bytes + t.buffer_bytes)} ({dtype})"),
         ("activation memory", f"{size_bytes(t.activation_bytes)} (forward, all layer outputs)"),
         ("training memory", f"{size_bytes(t.training_bytes)} (estimate, {report.optimizer})"),

@@ -13,7 +13,7 @@ from convcalc.render.summary import HEADERS, NUMERIC, layer_cells, total_lines
 
 
 def to_table(report: Report) -> RenderableType:
-    table = Table(title=report.name, box=box.SIMPLE_HEAD, caption=CONVENTIONS, caption_justify="left")
+    table = Table(title=report.name, box=box.SIMPLE_HEAD)
     for header in HEADERS:
         table.add_column(header, justify="right" if header in NUMERIC else "left", no_wrap=header != "name")
     for layer in report.layers:
@@ -27,4 +27,5 @@ def to_table(report: Report) -> RenderableType:
     if report.diagnostics:
         parts.append(Text(""))
         parts.extend(Text(f"⚠ {d.message}", style="yellow") for d in report.diagnostics)
+    parts.append(Text(CONVENTIONS, style="dim"))
     return Group(*parts)

@@ -42,7 +42,11 @@ def parse_spec(text: str, filename: str = "<spec>") -> Network:
         mark = problem.problem_mark or problem.context_mark
         span = Span(source, mark.line + 1, mark.column + 1) if mark else None
         detail = problem.problem or "invalid YAML"
-        context = f" ({problem.context})" if problem.context else ""
+        context = ""
+        if problem.context:
+            opened = problem.context_mark
+            where = f" that starts at {opened.line + 1}:{opened.column + 1}" if opened and opened is not mark else ""
+            context = f" ({problem.context}{where})"
         raise SpecError(f"invalid YAML: {detail}{context}", span, "check indentation, colons and brackets") from None
     except yaml.YAMLError as problem:
         raise SpecError(f"{filename}: invalid YAML: {problem}") from None
