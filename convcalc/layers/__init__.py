@@ -3,7 +3,8 @@
 Importing this package imports every family so the registry is complete.
 """
 
-from convcalc.layers import activation, conv, linear, norm, pool, reshape  # noqa: F401  (registers kinds)
+# Order is the order of `convcalc kinds` and the README reference.
+from convcalc.layers import conv, pool, linear, norm, reshape, activation  # noqa: F401, I001  (registers kinds)
 from convcalc.layers.registry import Entry, kinds, lookup, spellings
 
 __all__ = ["Entry", "kinds", "lookup", "spellings"]
