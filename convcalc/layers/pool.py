@@ -32,6 +32,15 @@ def _sliding_pool(
                 arg="padding",
                 hint=f"use padding <= {k // 2}, or a larger kernel",
             )
+    if family == "avgpool" and rank == 3 and any(n < k for n, k in zip(x.spatial, kernels)):
+        # avg_pool3d alone checks the unpadded input against the kernel (pool3d_shape_check's
+        # check_input_size), so padding cannot rescue a too-small volume there.
+        raise LayerError(
+            f"avgpool3d needs every input axis at least the kernel {shape_text(kernels)}, "
+            f"got {shape_text(x.spatial)} (PyTorch does not count padding here)",
+            arg="kernel_size",
+            hint="use a smaller kernel, or pool earlier in the network",
+        )
     effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
     out = tuple(
         pool_out_len(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(x.spatial, kernels, strides, pads, dilations)
@@ -90,6 +99,12 @@ def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: Any) -> O
     """Adaptive pooling: output i along an axis reads [floor(i·N/M), ceil((i + 1)·N/M))."""
     rank = spatial_rank(x, rank, family)
     wanted = per_axis(size, rank, "output_size")
+    if rank == 1 and None in wanted:
+        raise LayerError(
+            f"{family}1d needs a size, not null (PyTorch keeps an axis with null only in 2d and 3d)",
+            arg="output_size",
+            hint="give the output length",
+        )
     out = tuple(n if m is None else m for n, m in zip(x.spatial, wanted))
     notes = []
     rf = None

@@ -1,0 +1,91 @@
+"""PyTorch modules for every layer kind, table-driven by family.
+
+This package is the only place convcalc imports torch, and it does so lazily: importing
+convcalc, or running any command but verify, never loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from convcalc.layers import lookup
+from convcalc.layers.window import effective_kernel, per_axis, resolve_padding
+from convcalc.network import LayerSpec
+
+
+def _rank(spec_rank: int | None, shape: tuple[int, ...]) -> int:
+    return spec_rank if spec_rank is not None else max(1, len(shape) - 1)
+
+
+def _conv(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
+    conv = getattr(nn, f"Conv{rank}d")
+    padding = a.padding
+    explicit_pairs = padding == "tf_same" or (isinstance(padding, tuple) and padding and isinstance(padding[0], tuple))
+    if not explicit_pairs:
+        return conv(shape[0], a.out_channels, a.kernel_size, a.stride, padding, a.dilation, a.groups, a.bias)
+    # TensorFlow SAME and [before, after] pairs have no Conv argument: pad first, as TF does.
+    kernels = per_axis(a.kernel_size, rank, "kernel_size")
+    dilations = per_axis(a.dilation, rank, "dilation")
+    strides = per_axis(a.stride, rank, "stride")
+    effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
+    pairs = resolve_padding(padding, rank, shape[1:], effective, strides)
+    flat = [p for pair in reversed(pairs) for p in pair]  # F.pad order: last axis first
+    pad = getattr(nn, f"ZeroPad{rank}d")(tuple(flat))
+    return nn.Sequential(pad, conv(shape[0], a.out_channels, a.kernel_size, a.stride, 0, a.dilation, a.groups, a.bias))
+
+
+def _norm_batch(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
+    return getattr(nn, f"BatchNorm{rank}d")(shape[0], a.eps, a.momentum, a.affine, a.track_running_stats)
+
+
+def _layernorm(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
+    normalized = a.normalized_shape if a.normalized_shape is not None else shape[-1]
+    return nn.LayerNorm(normalized, a.eps, a.elementwise_affine, bias=a.bias)
+
+
+_DROPOUT = {"dropout": "Dropout", "dropout1d": "Dropout1d", "dropout2d": "Dropout2d", "dropout3d": "Dropout3d",
+            "alphadropout": "AlphaDropout"}
+
+BUILDERS: dict[str, Callable[[Any, Any, int, tuple[int, ...]], Any]] = {
+    "conv": _conv,
+    "maxpool": lambda nn, a, r, s: getattr(nn, f"MaxPool{r}d")(a.kernel_size, a.stride, a.padding, a.dilation,
+                                                                  ceil_mode=a.ceil_mode),
+    "avgpool": lambda nn, a, r, s: getattr(nn, f"AvgPool{r}d")(a.kernel_size, a.stride, a.padding, a.ceil_mode,
+                                                                  a.count_include_pad),
+    "adaptiveavgpool": lambda nn, a, r, s: getattr(nn, f"AdaptiveAvgPool{r}d")(a.output_size),
+    "adaptivemaxpool": lambda nn, a, r, s: getattr(nn, f"AdaptiveMaxPool{r}d")(a.output_size),
+    "globalavgpool": lambda nn, a, r, s: getattr(nn, f"AdaptiveAvgPool{r}d")(1),
+    "globalmaxpool": lambda nn, a, r, s: getattr(nn, f"AdaptiveMaxPool{r}d")(1),
+    "linear": lambda nn, a, r, s: nn.Linear(s[-1], a.out_features, a.bias),
+    "flatten": lambda nn, a, r, s: nn.Flatten(a.start_dim, a.end_dim),
+    "batchnorm": _norm_batch,
+    "layernorm": _layernorm,
+    "groupnorm": lambda nn, a, r, s: nn.GroupNorm(a.num_groups, s[0], a.eps, a.affine),
+    "sigmoid": lambda nn, a, r, s: nn.Sigmoid(),
+    "tanh": lambda nn, a, r, s: nn.Tanh(),
+    "identity": lambda nn, a, r, s: nn.Identity(),
+    "relu": lambda nn, a, r, s: nn.ReLU(),
+    "relu6": lambda nn, a, r, s: nn.ReLU6(),
+    "silu": lambda nn, a, r, s: nn.SiLU(),
+    "hardswish": lambda nn, a, r, s: nn.Hardswish(),
+    "hardsigmoid": lambda nn, a, r, s: nn.Hardsigmoid(),
+    "gelu": lambda nn, a, r, s: nn.GELU(a.approximate),
+    "leakyrelu": lambda nn, a, r, s: nn.LeakyReLU(a.negative_slope),
+    "elu": lambda nn, a, r, s: nn.ELU(a.alpha),
+    "softmax": lambda nn, a, r, s: nn.Softmax(a.dim),
+    "logsoftmax": lambda nn, a, r, s: nn.LogSoftmax(a.dim),
+    "prelu": lambda nn, a, r, s: nn.PReLU(a.num_parameters, a.init),
+}
+
+
+def build_module(layer: LayerSpec, shape: tuple[int, ...]) -> Any:
+    """The torch.nn module for one layer whose per-sample input shape is `shape`."""
+    from torch import nn
+
+    entry = lookup(layer.kind)
+    if entry is None:
+        raise KeyError(layer.kind)
+    if entry.family == "dropout":
+        return getattr(nn, _DROPOUT[layer.kind])(layer.args.p)
+    return BUILDERS[entry.family](nn, layer.args, _rank(entry.rank, shape), shape)
