@@ -113,6 +113,58 @@ def summary(
     render(report, fmt)
 
 
+class Device(str, Enum):
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class VerifyFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+EXIT_DISAGREE = 1
+
+
+@app.command()
+def verify(
+    spec: str = typer.Argument(..., help="A spec file (YAML).", show_default=False),
+    device: Device = typer.Option(Device.cpu, "--device", help="Where PyTorch runs the layers."),
+    batch: int | None = typer.Option(None, "--batch", "-b", min=1, help="Batch size (default: the spec's, or 1)."),
+    max_memory: str = typer.Option("2GiB", "--max-memory", help="Refuse a run whose estimated peak is larger."),
+    fmt: VerifyFormat = typer.Option(VerifyFormat.table, "--format", "-f", help="Output format."),
+) -> None:
+    """Build the spec in PyTorch, run it, and compare every layer's shape, parameters and buffers.
+
+    Exit 0 when all agree, 1 on any disagreement, 2 for a bad spec, bad usage or no PyTorch.
+    """
+    from convcalc.spec import load_spec
+    from convcalc.verify.run import TorchMissing, parse_bytes
+    from convcalc.verify.run import verify as run_verify
+
+    try:
+        network = load_spec(spec)
+        report = analyze(network, batch=batch)
+        result = run_verify(network, report, device=device.value, max_memory=parse_bytes(max_memory))
+    except SpecError as error:
+        fail(error)
+    except TorchMissing:
+        typer.echo("verify needs PyTorch: pip install 'convcalc[torch]'", err=True)
+        raise typer.Exit(EXIT_BAD_SPEC) from None
+    if fmt is VerifyFormat.json:
+        from convcalc.render.verify_table import verify_json
+
+        typer.echo(verify_json(result, report.name), nl=False)
+    else:
+        from rich.console import Console
+
+        from convcalc.render.verify_table import verify_table
+
+        Console(width=None if sys.stdout.isatty() else 120).print(verify_table(result, report.name))
+    if not result.agrees:
+        raise typer.Exit(EXIT_DISAGREE)
+
+
 @app.command()
 def kinds() -> None:
     """List every layer kind, its spellings and its positional arguments."""

@@ -1,0 +1,69 @@
+"""convcalc verify: every example agrees with PyTorch, a wrong engine rule is caught, the memory
+guard refuses before allocating, and a missing torch is one clear line."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from conftest import EXAMPLES, needs_torch
+
+ALL_EXAMPLES = sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.yaml"))
+
+
+@needs_torch
+@pytest.mark.parametrize("spec", ALL_EXAMPLES)
+def test_every_example_verifies(spec, run):
+    code, out, err = run("verify", str(EXAMPLES / spec), "--format", "json")
+    payload = json.loads(out)
+    assert (code, payload["agrees"], payload["first_divergence"]) == (0, True, None), err
+    assert all(layer["agrees"] for layer in payload["layers"])
+
+
+@needs_torch
+def test_a_wrong_engine_rule_is_caught(run, monkeypatch):
+    import convcalc.layers.conv as conv
+
+    real = conv.conv_out_len
+    monkeypatch.setattr(conv, "conv_out_len", lambda n, k, s, lo, hi: real(n, k, s, lo, hi) + 1)
+    code, out, _ = run("verify", str(EXAMPLES / "lenet5.yaml"))
+    assert code == 1
+    assert "✗ first divergence: c1 (conv2d): engine said output shape 1x6x29x29, PyTorch produced 1x6x28x28" in out
+
+
+@needs_torch
+def test_a_wrong_parameter_count_is_caught(run, monkeypatch):
+    import convcalc.layers.linear as linear
+    from convcalc.layers.tensor import Outcome
+
+    real = linear.Linear.infer
+    monkeypatch.setattr(
+        linear.Linear, "infer", lambda self, x, rank: Outcome(**{**_fields(real(self, x, rank)), "params": 1})
+    )
+    code, out, _ = run("verify", str(EXAMPLES / "lenet5.yaml"), "--format", "json")
+    payload = json.loads(out)
+    assert code == 1
+    assert payload["first_divergence"] == "c5 (linear): engine said parameters 1, PyTorch produced 48,120"
+
+
+def _fields(outcome):
+    return {name: getattr(outcome, name) for name in outcome.__dataclass_fields__}
+
+
+def test_memory_guard_refuses_before_allocating(run):
+    code, out, err = run("verify", str(EXAMPLES / "vgg16.yaml"), "--batch", "64", "--max-memory", "1GiB")
+    # VGG-16's weights plus its largest live pair (conv1_1's and conv1_2's 64x224x224 outputs), float32
+    estimate = (138_357_544 + 2 * 64 * 64 * 224 * 224) * 4
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: verify would need about {estimate:,} bytes ({estimate / 2**30:.2f} GiB) at batch 64, more than "
+        "--max-memory 1,073,741,824\n  hint: raise --max-memory, or lower --batch\n"
+    )
+
+
+def test_without_torch_it_says_so(run, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    code, out, err = run("verify", str(EXAMPLES / "lenet5.yaml"))
+    assert (code, out, err) == (2, "", "verify needs PyTorch: pip install 'convcalc[torch]'\n")
