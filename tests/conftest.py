@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ settings.register_profile("long", max_examples=5000, deadline=None)
 settings.load_profile("ci")  # `pytest --hypothesis-profile=long` overrides it
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None
+if os.environ.get("CONVCALC_REQUIRE_TORCH") == "1" and not HAS_TORCH:
+    pytest.exit("CONVCALC_REQUIRE_TORCH=1 but PyTorch is not installed: the cross-checks would be skipped", 3)
 needs_torch = pytest.mark.skipif(not HAS_TORCH, reason="PyTorch is not installed (pip install 'convcalc[torch]')")
 
 
