@@ -8,10 +8,10 @@ and padding off-by-ones. `pytest --hypothesis-profile=long` runs thousands of ca
 from __future__ import annotations
 
 import pytest
+from conftest import needs_torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import needs_torch
 from convcalc.engine import analyze
 from convcalc.errors import SpecError
 from convcalc.layers.args import ArgValue

@@ -6,12 +6,12 @@ import dataclasses
 import re
 
 import pytest
-
 from conftest import ROOT
+
+from convcalc.engine import analyze
 from convcalc.layers import kinds
 from convcalc.layers.registry import family_spellings
 from convcalc.spec import parse_layer_strings
-from convcalc.engine import analyze
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 KINDS = {family_spellings(kind)[0]: kind for kind in kinds()}
@@ -39,6 +39,6 @@ def test_every_kinds_example_runs(family):
 
 def test_ci_runs_the_readme_test_command():
     quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
-    commands = re.findall(r"```sh\n(.*?)\n```", quick_start, re.S)
+    commands = re.findall(r"```sh\n(.*?)\n```", quick_start, re.DOTALL)
     assert len(commands) == 2, "the Quick start is exactly two commands"
     assert commands[1] in (ROOT / ".ci" / "run").read_text()

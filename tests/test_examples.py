@@ -4,8 +4,8 @@ receptive-field table, and LeNet-5's per-layer counts worked by hand from F²CK 
 from __future__ import annotations
 
 import pytest
-
 from conftest import EXAMPLES
+
 from convcalc.engine import analyze
 from convcalc.spec import load_spec
 

@@ -7,7 +7,6 @@ output format.
 from __future__ import annotations
 
 import pytest
-
 from conftest import EXAMPLES, GOLDEN
 
 FORMATS = {"table": "txt", "json": "json", "csv": "csv", "markdown": "md"}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import EXAMPLES
+
 from convcalc.engine import analyze
 from convcalc.spec import load_spec, parse_layer_strings
 

@@ -7,7 +7,6 @@ import json
 import sys
 
 import pytest
-
 from conftest import EXAMPLES, needs_torch
 
 ALL_EXAMPLES = sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.yaml"))
@@ -24,7 +23,7 @@ def test_every_example_verifies(spec, run):
 
 @needs_torch
 def test_a_wrong_engine_rule_is_caught(run, monkeypatch):
-    import convcalc.layers.conv as conv
+    from convcalc.layers import conv
 
     real = conv.conv_out_len
     monkeypatch.setattr(conv, "conv_out_len", lambda n, k, s, lo, hi: real(n, k, s, lo, hi) + 1)
@@ -35,7 +34,7 @@ def test_a_wrong_engine_rule_is_caught(run, monkeypatch):
 
 @needs_torch
 def test_a_wrong_parameter_count_is_caught(run, monkeypatch):
-    import convcalc.layers.linear as linear
+    from convcalc.layers import linear
     from convcalc.layers.tensor import Outcome
 
     real = linear.Linear.infer

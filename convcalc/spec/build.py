@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from convcalc.errors import SpecError
 from convcalc.layers import lookup, spellings
-from convcalc.layers.registry import normalize
 from convcalc.layers.args import ArgValue, bind_args, canonical_names
+from convcalc.layers.registry import normalize
 from convcalc.network import LayerSpec
 from convcalc.source import Span
 

@@ -6,6 +6,7 @@ not values. The memory guard runs before torch allocates anything.
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from dataclasses import dataclass
@@ -79,7 +80,7 @@ def _text(value: Any) -> str:
 
 def parse_bytes(text: str) -> int:
     """'2GiB', '512MiB', '1GB', '1000' -> bytes."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*", text, re.I)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]i?B|B)?\s*", text, re.IGNORECASE)
     if not match:
         raise SpecError(f"--max-memory must be a size such as 2GiB or 512MiB (got {text!r})")
     return int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
@@ -92,7 +93,7 @@ def peak_bytes(report: Report) -> int:
     for i, shape in enumerate(sizes):
         for n in shape:
             elements[i] *= n
-    pairs = max(a + b for a, b in zip(elements, elements[1:]))
+    pairs = max(a + b for a, b in itertools.pairwise(elements))
     return (report.totals.params + report.totals.buffers + pairs) * FLOAT32_BYTES
 
 
