@@ -107,7 +107,6 @@ def _choice(*options: str) -> Check:
 
 
 positive_int = Check("a positive integer", _int_at_least(1))
-nonnegative_int = Check("a non-negative integer", _int_at_least(0))
 any_int = Check("an integer", lambda v: _int_at_least(-(2**63))(v))
 positive_axes = Check("a positive integer or one per axis", _axes(_int_at_least(1)))
 nonnegative_axes = Check("a non-negative integer or one per axis", _axes(_int_at_least(0)))
@@ -125,7 +124,6 @@ padding = Check(
     "or one of 'same', 'valid', 'tf_same'",
     _padding,
 )
-optional_any_int = Check("an integer", _optional(_int_at_least(-(2**63))))
 approximate = _choice("none", "tanh")
 
 REQUIRED: Any = dataclasses.MISSING
