@@ -28,12 +28,14 @@ def si(n: int) -> str:
 
 def size_bytes(n: int) -> str:
     """Binary units: 244403360 -> '233.08 MiB'."""
-    value = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{n} B" if unit == "B" else f"{value:.2f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
+    if n < 1024:
+        return f"{n} B"
+    value, unit = n / 1024, "KiB"
+    for larger in ("MiB", "GiB"):
+        if value < 1024:
+            break
+        value, unit = value / 1024, larger
+    return f"{value:.2f} {unit}"
 
 
 def shape(dims: tuple[int, ...]) -> str:

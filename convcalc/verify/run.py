@@ -7,6 +7,7 @@ not values. The memory guard runs before torch allocates anything.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import warnings
 from dataclasses import dataclass
@@ -89,10 +90,7 @@ def parse_bytes(text: str) -> int:
 def peak_bytes(report: Report) -> int:
     """Forward peak estimate: weights and buffers, plus the largest input + output pair alive at once."""
     sizes = [report.input_shape] + [layer.output_shape for layer in report.layers]
-    elements = [1] * len(sizes)
-    for i, shape in enumerate(sizes):
-        for n in shape:
-            elements[i] *= n
+    elements = [math.prod(shape) for shape in sizes]
     pairs = max(a + b for a, b in itertools.pairwise(elements))
     return (report.totals.params + report.totals.buffers + pairs) * FLOAT32_BYTES
 
