@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from convcalc.layers.args import arg, boolean, optional_positive_int, padding, positive_axes, positive_int
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text, spatial_rank
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, check_channels, shape_text, spatial_rank
 from convcalc.layers.window import conv_out_len, effective_kernel, non_whole_notes, per_axis, resolve_padding
 
 
@@ -37,12 +37,7 @@ class Conv:
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         rank = spatial_rank(x, rank, "conv")
         channels = x.channels
-        if self.in_channels is not None and self.in_channels != channels:
-            raise LayerError(
-                f"expects {self.in_channels} input channel{'s' if self.in_channels != 1 else ''} but its input has {channels}",
-                arg="in_channels",
-                hint=f"set in_channels to {channels} or fix the layer before it",
-            )
+        check_channels(self.in_channels, channels, "in_channels")
         for name, count in (("in_channels", channels), ("out_channels", self.out_channels)):
             if count % self.groups:
                 raise LayerError(

@@ -13,16 +13,7 @@ from typing import Any, ClassVar
 
 from convcalc.layers.args import arg, boolean, number, optional_positive_axes, optional_positive_int, positive_int
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
-
-
-def _check_channels(expected: int | None, actual: int, arg_name: str) -> None:
-    if expected is not None and expected != actual:
-        raise LayerError(
-            f"expects {expected} channels but its input has {actual}",
-            arg=arg_name,
-            hint=f"set {arg_name} to {actual} or fix the layer before it",
-        )
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, check_channels, shape_text
 
 
 @register("batchnorm", ranked=True)
@@ -53,7 +44,7 @@ class BatchNorm:
                 hint="write 'batchnorm' to take the rank from the input",
             )
         channels = x.channels
-        _check_channels(self.num_features, channels, "num_features")
+        check_channels(self.num_features, channels, "num_features")
         return Outcome(
             out=x,
             params=2 * channels if self.affine else 0,
@@ -114,7 +105,7 @@ class GroupNorm:
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         channels = x.channels
-        _check_channels(self.num_channels, channels, "num_channels")
+        check_channels(self.num_channels, channels, "num_channels")
         if channels % self.num_groups:
             raise LayerError(
                 f"num_groups={self.num_groups} does not divide the {channels} input channels",

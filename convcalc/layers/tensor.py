@@ -88,3 +88,13 @@ def spatial_rank(x: TensorInfo, rank: int | None, family: str) -> int:
             hint=f"write '{family}' to take the rank from the input, or fix the input shape",
         )
     return rank
+
+
+def check_channels(expected: int | None, actual: int, arg: str) -> None:
+    """An optional declared channel count (in_channels, num_features, ...) must match the input."""
+    if expected is not None and expected != actual:
+        raise LayerError(
+            f"expects {expected} input channel{'s' if expected != 1 else ''} but its input has {actual}",
+            arg=arg,
+            hint=f"set {arg} to {actual} or fix the layer before it",
+        )
