@@ -39,7 +39,7 @@ def test_a_wrong_parameter_count_is_caught(run, monkeypatch):
 
     real = linear.Linear.infer
     monkeypatch.setattr(
-        linear.Linear, "infer", lambda self, x, rank: Outcome(**{**_fields(real(self, x, rank)), "params": 1})
+        linear.Linear, "infer", lambda self, x, rank: Outcome(**{**_fields(real(self, x, rank)), "weights": ((1,),)})
     )
     code, out, _ = run("verify", str(EXAMPLES / "lenet5.yaml"), "--format", "json")
     payload = json.loads(out)

@@ -6,15 +6,18 @@ problems as `Diagnostic`s.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from math import prod
 
+from convcalc.engine.joins import PathEnd, join
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, training_bytes
-from convcalc.engine.report import LayerResult, Report, Totals
+from convcalc.engine.report import GroupRef, LayerResult, Report, Totals
 from convcalc.errors import Diagnostic, SpecError
 from convcalc.layers import lookup
 from convcalc.layers.rf import AxisRF
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
-from convcalc.network import LayerSpec, Network
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
+from convcalc.network import Branches, Group, LayerSpec, Network, Node
+from convcalc.source import Span
 
 
 def _input_tensor(shape: tuple[int, ...]) -> TensorInfo:
@@ -23,7 +26,8 @@ def _input_tensor(shape: tuple[int, ...]) -> TensorInfo:
     return TensorInfo(shape, rf)
 
 
-def _apply(layer: LayerSpec, x: TensorInfo) -> tuple[Outcome, str]:
+def _apply(layer: LayerSpec, x: TensorInfo) -> tuple[Outcome, str, str]:
+    """The layer's outcome, its kind as shown, and its family (what weight sharing compares)."""
     entry = lookup(layer.kind)
     if entry is None:  # the front ends reject unknown kinds; a hand-built Network may not
         raise SpecError(f"{layer.name}: unknown layer kind '{layer.kind}'", layer.span)
@@ -33,7 +37,132 @@ def _apply(layer: LayerSpec, x: TensorInfo) -> tuple[Outcome, str]:
         label = entry.display or entry.family
         span = layer.arg_spans.get(problem.arg or "", layer.span)
         raise SpecError(f"{layer.name} ({label}): {problem.message}", span, problem.hint) from None
-    return outcome, outcome.display or entry.display or entry.family
+    return outcome, outcome.display or entry.display or entry.family, entry.family
+
+
+@dataclass(frozen=True, slots=True)
+class _Weights:
+    """What a layer's weights look like, for a later layer that shares them."""
+
+    family: str
+    kind: str
+    shapes: tuple[tuple[int, ...], ...]
+
+
+class _Walk:
+    """One pass over the network tree, in execution order, appending a row per layer and join."""
+
+    def __init__(self, batch: int, strict: bool) -> None:
+        self.batch = batch
+        self.strict = strict
+        self.rows: list[LayerResult] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.weights: dict[str, _Weights] = {}
+
+    def sequence(
+        self, nodes: tuple[Node, ...], x: TensorInfo, groups: tuple[GroupRef, ...], path: str
+    ) -> TensorInfo:
+        for position, node in enumerate(nodes):
+            where = f"{path}.{position}" if path else str(position)
+            if isinstance(node, LayerSpec):
+                x = self.layer(node, x, groups, where)
+            elif isinstance(node, Group):
+                x = self.sequence(node.nodes, x, (*groups, GroupRef(node.name, node.kind, node.span)), where)
+            else:
+                x = self.branches(node, x, groups, where)
+        return x
+
+    def layer(self, layer: LayerSpec, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
+        outcome, kind, family = _apply(layer, x)
+        found = []
+        for note in outcome.notes:
+            span = layer.arg_spans.get(note.arg or "", layer.span)
+            message = f"{layer.name} ({kind}): {note.message}"
+            if self.strict and note.code == "non-whole":
+                raise SpecError(
+                    message, span, "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
+                )
+            found.append(Diagnostic(note.code, "warning", message, layer.name, span))
+        params = outcome.params
+        if layer.shares is not None:
+            self.check_share(layer, kind, family, outcome)
+            params = 0
+        self.weights[layer.name] = _Weights(family, kind, outcome.weights)
+        self.add_row(layer.name, kind, path, outcome.out, params, outcome.buffers, outcome.macs, found, layer.span,
+                     groups, layer.shares)
+        return outcome.out
+
+    def check_share(self, layer: LayerSpec, kind: str, family: str, outcome: Outcome) -> None:
+        span = layer.arg_spans.get("shared", layer.span)
+        target = self.weights.get(layer.shares or "")
+        if target is None:
+            raise SpecError(
+                f"{layer.name} ({kind}) shares the weights of '{layer.shares}', which is not a layer before it",
+                span,
+                "name a layer that runs earlier, by its full dotted name as the table shows it",
+            )
+        if target.family != family or target.shapes != outcome.weights:
+            ours = ", ".join(shape_text(s) for s in outcome.weights) or "none"
+            theirs = ", ".join(shape_text(s) for s in target.shapes) or "none"
+            raise SpecError(
+                f"{layer.name} ({kind}) cannot share the weights of {layer.shares} ({target.kind}): "
+                f"it needs weights {ours}, {layer.shares} has {theirs}",
+                span,
+                "a shared layer needs the same kind, channels and kernel as the layer it shares",
+            )
+
+    def branches(self, node: Branches, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
+        ends = []
+        for label, nodes in zip(node.labels, node.paths):
+            before = len(self.rows)
+            out = self.sequence(nodes, x, groups, f"{path}.{label}")
+            last = self.rows[-1] if len(self.rows) > before else None
+            ends.append(PathEnd(label, out, last.name if last else None, last.span if last else None))
+        joined = join(node, x, ends)
+        found = []
+        if joined.misaligned:
+            message = (
+                f"{node.name} ({node.join}): the paths' receptive fields are not aligned ({joined.misaligned}); "
+                "the field shown is the largest"
+            )
+            found.append(Diagnostic("rf-misaligned", "warning", message, node.name, node.span))
+        self.add_row(node.name, node.join, path, joined.out, 0, 0, joined.macs, found, node.span, groups, None)
+        return joined.out
+
+    def add_row(
+        self,
+        name: str,
+        kind: str,
+        path: str,
+        out: TensorInfo,
+        params: int,
+        buffers: int,
+        macs: int,
+        found: list[Diagnostic],
+        span: Span | None,
+        groups: tuple[GroupRef, ...],
+        shares: str | None,
+    ) -> None:
+        self.diagnostics.extend(found)
+        self.rows.append(
+            LayerResult(
+                index=len(self.rows) + 1,
+                name=name,
+                kind=kind,
+                path=path,
+                output_shape=(self.batch, *out.shape),
+                params=params,
+                trainable_params=params,
+                buffers=buffers,
+                macs=macs * self.batch,
+                activations=prod(out.shape) * self.batch,
+                receptive_field=out.rf,
+                diagnostics=tuple(found),
+                span=span,
+                groups=groups,
+                shares=shares,
+            )
+        )
 
 
 def analyze(
@@ -53,39 +182,9 @@ def analyze(
     if optimizer not in OPTIMIZER_STATES:
         raise SpecError(f"unknown optimizer '{optimizer}'", hint="use one of " + ", ".join(OPTIMIZER_STATES))
     batch = network.batch if batch is None else batch
-    x = _input_tensor(network.input_shape)
-    results: list[LayerResult] = []
-    diagnostics: list[Diagnostic] = []
-    for index, layer in enumerate(network.layers):
-        outcome, kind = _apply(layer, x)
-        found = []
-        for note in outcome.notes:
-            span = layer.arg_spans.get(note.arg or "", layer.span)
-            message = f"{layer.name} ({kind}): {note.message}"
-            if strict and note.code == "non-whole":
-                raise SpecError(
-                    message, span, "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
-                )
-            found.append(Diagnostic(note.code, "warning", message, layer.name, span))
-        diagnostics.extend(found)
-        x = outcome.out
-        results.append(
-            LayerResult(
-                index=index + 1,
-                name=layer.name,
-                kind=kind,
-                path=str(index),
-                output_shape=(batch, *x.shape),
-                params=outcome.params,
-                trainable_params=outcome.params,
-                buffers=outcome.buffers,
-                macs=outcome.macs * batch,
-                activations=prod(x.shape) * batch,
-                receptive_field=x.rf,
-                diagnostics=tuple(found),
-                span=layer.span,
-            )
-        )
+    walk = _Walk(batch, strict)
+    x = walk.sequence(network.layers, _input_tensor(network.input_shape), (), "")
+    results, diagnostics = walk.rows, walk.diagnostics
     size = DTYPE_BYTES[dtype]
     params = sum(r.params for r in results)
     buffers = sum(r.buffers for r in results)

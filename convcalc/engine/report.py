@@ -13,8 +13,23 @@ from convcalc.source import Span
 
 
 @dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A group a row sits in (a defined block's use, a repeat): what `--depth` folds rows into."""
+
+    name: str
+    kind: str
+    span: Span | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class LayerResult:
-    """One layer's numbers. Shapes and counts include the batch; params do not depend on it."""
+    """One row: a layer, or a join (add / concat / mul) where branches meet.
+
+    Shapes and counts include the batch; params do not depend on it. `name` is the dotted name
+    (`layer2.0.conv1`); `path` is the position in the spec (`5.0.main.1`); `groups` are the
+    enclosing groups, outermost first. A row that `shares` another layer's weights counts no
+    parameters of its own.
+    """
 
     index: int
     name: str
@@ -29,6 +44,8 @@ class LayerResult:
     receptive_field: tuple[AxisRF, ...] | None
     diagnostics: tuple[Diagnostic, ...] = ()
     span: Span | None = field(default=None, compare=False)
+    groups: tuple[GroupRef, ...] = ()
+    shares: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,4 +147,4 @@ class PReLU(_Elementwise):
                 f"num_parameters must be 1 or the {channels} input channels (got {self.num_parameters})",
                 arg="num_parameters",
             )
-        return Outcome(out=x, params=self.num_parameters)
+        return Outcome(out=x, weights=((self.num_parameters,),))

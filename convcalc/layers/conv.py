@@ -8,7 +8,15 @@ from typing import Any, ClassVar
 
 from convcalc.layers.args import arg, boolean, optional_positive_int, padding, positive_axes, positive_int
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, check_channels, shape_text, spatial_rank
+from convcalc.layers.tensor import (
+    LayerError,
+    Outcome,
+    TensorInfo,
+    bias_shape,
+    check_channels,
+    shape_text,
+    spatial_rank,
+)
 from convcalc.layers.window import conv_out_len, effective_kernel, non_whole_notes, per_axis, resolve_padding
 
 
@@ -68,7 +76,7 @@ class Conv:
             rf = tuple(a.then(k, s, lo) for a, k, s, (lo, _) in zip(x.rf, effective, strides, pads))
         return Outcome(
             out=TensorInfo((self.out_channels, *out), rf),
-            params=taps * self.out_channels + (self.out_channels if self.bias else 0),
+            weights=((self.out_channels, channels // self.groups, *kernels), *bias_shape(self.bias, self.out_channels)),
             macs=taps * self.out_channels * prod(out),
             notes=notes,
             display=f"conv{rank}d",

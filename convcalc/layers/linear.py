@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from convcalc.layers.args import arg, boolean, optional_positive_int, positive_int
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, bias_shape
 
 
 @register("linear", "dense", "fc")
@@ -39,6 +39,6 @@ class Linear:
         # A linear map mixes the whole last axis, so the spatial layout is gone.
         return Outcome(
             out=TensorInfo((*x.shape[:-1], self.out_features), None),
-            params=features * self.out_features + (self.out_features if self.bias else 0),
+            weights=((self.out_features, features), *bias_shape(self.bias, self.out_features)),
             macs=leading * features * self.out_features,
         )

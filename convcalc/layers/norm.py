@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from convcalc.layers.args import arg, boolean, number, optional_positive_axes, optional_positive_int, positive_int
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, check_channels, shape_text
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, affine_shapes, check_channels, shape_text
 
 
 @register("batchnorm", ranked=True)
@@ -47,7 +47,7 @@ class BatchNorm:
         check_channels(self.num_features, channels, "num_features")
         return Outcome(
             out=x,
-            params=2 * channels if self.affine else 0,
+            weights=affine_shapes(self.affine, (channels,)),
             buffers=2 * channels + 1 if self.track_running_stats else 0,
             macs=prod(x.shape),
             display=f"batchnorm{have}d",
@@ -83,11 +83,10 @@ class LayerNorm:
                 arg="normalized_shape",
                 hint="normalized_shape must equal the input's last axes",
             )
-        size = prod(shape)
-        params = 0
+        weights: tuple[tuple[int, ...], ...] = ()
         if self.elementwise_affine:
-            params = size * (2 if self.bias else 1)
-        return Outcome(out=x, params=params, macs=prod(x.shape))
+            weights = affine_shapes(True, tuple(shape))[: 2 if self.bias else 1]
+        return Outcome(out=x, weights=weights, macs=prod(x.shape))
 
 
 @register("groupnorm")
@@ -112,4 +111,4 @@ class GroupNorm:
                 arg="num_groups",
                 hint="choose a number of groups that divides the channels",
             )
-        return Outcome(out=x, params=2 * channels if self.affine else 0, macs=prod(x.shape))
+        return Outcome(out=x, weights=affine_shapes(self.affine, (channels,)), macs=prod(x.shape))

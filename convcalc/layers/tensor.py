@@ -7,6 +7,7 @@ in the engine, so no layer has to think about it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import prod
 
 from convcalc.layers.rf import AxisRF
 
@@ -44,14 +45,23 @@ class Note:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One layer's effect, per sample: output tensor, weights, buffers, MACs, notes."""
+    """One layer's effect, per sample: output tensor, weights, buffers, MACs, notes.
+
+    `weights` are the shapes of the parameter tensors, as PyTorch's module would hold them
+    (conv: (K, C/g, *F) then the bias (K,)); the parameter count follows from them, and
+    weight sharing compares them.
+    """
 
     out: TensorInfo
-    params: int = 0
+    weights: tuple[tuple[int, ...], ...] = ()
     buffers: int = 0
     macs: int = 0
     notes: tuple[Note, ...] = ()
     display: str | None = None  # the kind as shown when the rank came from the input
+
+    @property
+    def params(self) -> int:
+        return sum(prod(shape) for shape in self.weights)
 
 
 class LayerError(Exception):
@@ -62,6 +72,16 @@ class LayerError(Exception):
         self.message = message
         self.arg = arg
         self.hint = hint
+
+
+def bias_shape(bias: bool, out: int) -> tuple[tuple[int, ...], ...]:
+    """The bias tensor's shape, when the layer has one."""
+    return ((out,),) if bias else ()
+
+
+def affine_shapes(affine: bool, shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
+    """A normalisation's learned scale γ and shift β, when it has them."""
+    return (shape, shape) if affine else ()
 
 
 def shape_text(shape: tuple[int, ...]) -> str:

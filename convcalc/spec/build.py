@@ -7,13 +7,13 @@ checked by the same code, named by the same rule and compare equal.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from convcalc.errors import SpecError
 from convcalc.layers import lookup, spellings
 from convcalc.layers.args import ArgValue, bind_args, canonical_names
 from convcalc.layers.registry import normalize
-from convcalc.network import LayerSpec
+from convcalc.network import Branches, Group, Join, LayerSpec, Node
 from convcalc.source import Span
 
 
@@ -27,6 +27,36 @@ class RawLayer:
     keywords: dict[str, ArgValue] = field(default_factory=dict)
     name: str | None = None
     name_span: Span | None = None
+    shared: str | None = None
+    shared_span: Span | None = None
+
+
+@dataclass(slots=True)
+class RawBranches:
+    """residual / concat / gate as written; `name` names the join row."""
+
+    join: Join
+    paths: list[list[RawNode]]
+    labels: tuple[str, ...]
+    span: Span | None
+    name: str | None = None
+    name_span: Span | None = None
+
+
+@dataclass(slots=True)
+class RawGroup:
+    """A named scope as written: a defined block's use, or a named repeat and its steps."""
+
+    kind: str
+    nodes: list[RawNode]
+    span: Span | None
+    name: str | None = None
+    name_span: Span | None = None
+    shared: str | None = None
+    shared_span: Span | None = None
+
+
+RawNode = RawLayer | RawBranches | RawGroup
 
 
 def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
@@ -63,32 +93,92 @@ def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
     return spec, entry.family
 
 
-def build_layers(raws: list[RawLayer]) -> tuple[LayerSpec, ...]:
-    """Check every layer and give the unnamed ones stable names: conv1, relu1, conv2, ...
+def build_layers(raws: list[RawNode]) -> tuple[Node, ...]:
+    """Check every layer and name every node; the network's top level is the outermost scope."""
+    return _Scope("").build(raws)
 
-    An explicit name may be used once; auto names skip any name taken explicitly.
+
+class _Scope:
+    """One naming scope: the top level, or a group (`layer1.` in `layer1.conv1`).
+
+    Unnamed nodes get stable names, family plus a counter (conv1, relu1, conv2, ...), skipping
+    names taken explicitly; a residual's, concat's or gate's paths belong to the enclosing scope,
+    so a block's layers read conv1, conv2, conv3 whichever path they sit on. A name is used once
+    per scope.
     """
-    taken: dict[str, Span | None] = {}
-    for raw in raws:
-        if raw.name is not None:
-            if raw.name in taken:
-                raise SpecError(
-                    f"layer name '{raw.name}' is used twice", raw.name_span, "give each layer its own name"
-                )
-            taken[raw.name] = raw.name_span
-    counters: dict[str, int] = {}
-    layers = []
-    for raw in raws:
-        spec, family = build_layer(raw)
-        if raw.name is None:
-            name = ""
-            while not name or name in taken:
-                counters[family] = counters.get(family, 0) + 1
-                name = f"{family}{counters[family]}"
-            taken[name] = None
-            spec = LayerSpec(spec.kind, spec.args, name, spec.span, spec.arg_spans)
-        layers.append(spec)
-    return tuple(layers)
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.taken: set[str] = set()
+        self.counters: dict[str, int] = {}
+
+    def build(self, raws: list[RawNode]) -> tuple[Node, ...]:
+        self._claim(raws)
+        return tuple(self._node(raw) for raw in raws)
+
+    def _claim(self, raws: list[RawNode]) -> None:
+        for raw in raws:
+            if raw.name is not None:
+                if raw.name in self.taken:
+                    where = f" in '{self.prefix[:-1]}'" if self.prefix else ""
+                    raise SpecError(
+                        f"layer name '{raw.name}' is used twice{where}",
+                        raw.name_span,
+                        "give each layer its own name",
+                    )
+                if not raw.name or "." in raw.name:
+                    raise SpecError(
+                        f"'{raw.name}' cannot be a name: names are non-empty and have no dots",
+                        raw.name_span,
+                        "dots join the names of nested blocks; use _ instead",
+                    )
+                self.taken.add(raw.name)
+            if isinstance(raw, RawBranches):
+                for path in raw.paths:
+                    self._claim(path)
+
+    def _name(self, explicit: str | None, family: str) -> str:
+        if explicit is not None:
+            return self.prefix + explicit
+        name = ""
+        while not name or name in self.taken:
+            self.counters[family] = self.counters.get(family, 0) + 1
+            name = f"{family}{self.counters[family]}"
+        self.taken.add(name)
+        return self.prefix + name
+
+    def _node(self, raw: RawNode) -> Node:
+        if isinstance(raw, RawLayer):
+            spec, family = build_layer(raw)
+            spans = dict(spec.arg_spans)
+            if raw.shared_span is not None:
+                spans["shared"] = raw.shared_span
+            return LayerSpec(spec.kind, spec.args, self._name(raw.name, family), spec.span, spans, raw.shared)
+        if isinstance(raw, RawBranches):
+            paths = tuple(tuple(self._node(item) for item in path) for path in raw.paths)
+            return Branches(raw.join, self._name(raw.name, raw.join), paths, raw.labels, raw.span)
+        name = self._name(raw.name, raw.kind)
+        nodes = _Scope(name + ".").build(raw.nodes)
+        if raw.shared is not None:
+            nodes = _share_all(nodes, name, raw.shared, raw.shared_span)
+        return Group(raw.kind, name, nodes, raw.span)
+
+
+def _share_all(nodes: tuple[Node, ...], name: str, target: str, span: Span | None) -> tuple[Node, ...]:
+    """`shared: other` on a block: each layer shares the weights of its namesake in `other`."""
+    shared: list[Node] = []
+    for node in nodes:
+        if isinstance(node, LayerSpec):
+            if node.shares is None:
+                spans = {**node.arg_spans, "shared": span} if span else node.arg_spans
+                node = replace(node, shares=target + node.name[len(name) :], arg_spans=spans)
+        elif isinstance(node, Group):
+            node = replace(node, nodes=_share_all(node.nodes, name, target, span))
+        else:
+            paths = tuple(_share_all(path, name, target, span) for path in node.paths)
+            node = replace(node, paths=paths)
+        shared.append(node)
+    return tuple(shared)
 
 
 def parse_shape(text: str, span: Span | None) -> tuple[int, ...]:

@@ -97,6 +97,8 @@ def _parse_layer(token: str, source: Source, column: int) -> RawLayer:
             raise SpecError(f"'{key}' is not an argument name", key_span, "write key=value, e.g. stride=2")
         if key == "name":
             raw.name, raw.name_span = text, value_span
+        elif key == "shared":
+            raw.shared, raw.shared_span = text, value_span
         elif key in raw.keywords:
             raise SpecError(f"'{key}' is given twice", key_span, "keep one")
         else:

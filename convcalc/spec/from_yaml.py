@@ -7,19 +7,23 @@ any value can be pointed at in an error. PyYAML's C loader is used when it was b
 from __future__ import annotations
 
 import difflib
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from convcalc.errors import SpecError
+from convcalc.layers import lookup
 from convcalc.layers.args import ArgValue
 from convcalc.network import Network
 from convcalc.source import Source, Span
-from convcalc.spec.build import RawLayer, build_layers, check_shape, parse_shape
+from convcalc.spec.build import RawBranches, RawGroup, RawLayer, RawNode, build_layers, check_shape, parse_shape
+from convcalc.spec.params import substitute
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-TOP_KEYS = ("name", "input", "batch", "layers")
+TOP_KEYS = ("name", "input", "batch", "define", "layers")
 _scalars = yaml.constructor.SafeConstructor()
 
 
@@ -53,11 +57,31 @@ def parse_spec(text: str, filename: str = "<spec>") -> Network:
     return _Reader(source).network(root)
 
 
+@dataclass(frozen=True, slots=True)
+class _Define:
+    """A parameterised block: its parameters (name -> default, REQUIRED when it has none) and body."""
+
+    name: str
+    params: dict[str, Any]
+    body: yaml.SequenceNode
+    span: Span
+
+
+REQUIRED = object()
+
+
 class _Reader:
-    """Turns composed YAML nodes into a Network; every error names the node's position."""
+    """Turns composed YAML nodes into a Network; every error names the node's position.
+
+    Defined blocks are expanded where they are used: their body is read again with the use's
+    parameters in `env`, so every value is checked as if it had been written out in full.
+    """
 
     def __init__(self, source: Source) -> None:
         self.source = source
+        self.defines: dict[str, _Define] = {}
+        self.env: dict[str, Any] = {}
+        self.expanding: list[str] = []
 
     def span(self, node: yaml.Node) -> Span:
         start, end = node.start_mark, node.end_mark
@@ -65,8 +89,12 @@ class _Reader:
         return Span(self.source, start.line + 1, start.column + 1, max(1, width))
 
     def value(self, node: yaml.Node) -> Any:
+        """A node as plain data, with `$parameters` substituted (only plain scalars, not quoted)."""
         if isinstance(node, yaml.ScalarNode):
-            return _scalars.construct_object(node)
+            value = _scalars.construct_object(node)
+            if isinstance(value, str) and "$" in value and node.style is None:
+                return substitute(value, self.env, self.span(node))
+            return value
         if isinstance(node, yaml.SequenceNode):
             return [self.value(item) for item in node.value]
         return {self.value(k): self.value(v) for k, v in node.value}
@@ -76,9 +104,9 @@ class _Reader:
             raise SpecError(f"{what} must be a mapping of keys to values", self.span(node))
         items, seen = [], set()
         for key_node, value_node in node.value:
-            key = self.value(key_node)
+            key = _scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
-                raise SpecError(f"keys in {what} must be names (got {key!r})", self.span(key_node))
+                raise SpecError(f"keys in {what} must be names (got {self.value(key_node)!r})", self.span(key_node))
             if key in seen:
                 raise SpecError(f"'{key}' appears twice in {what}", self.span(key_node), "keep one")
             seen.add(key)
@@ -113,10 +141,9 @@ class _Reader:
             if type(batch) is not int or batch < 1:
                 raise SpecError(f"'batch' must be a positive integer (got {batch!r})", self.span(node))
         input_shape = self.input_shape(fields["input"][1])
-        layers_node = fields["layers"][1]
-        if not isinstance(layers_node, yaml.SequenceNode) or not layers_node.value:
-            raise SpecError("'layers' must be a non-empty list of layers", self.span(layers_node), "start each layer with '- '")
-        raws = [self.layer(node) for node in layers_node.value]
+        if "define" in fields:
+            self.read_defines(fields["define"][1])
+        raws = self.sequence(fields["layers"][1], "'layers'", allow_empty=False)
         return Network(name, input_shape, build_layers(raws), batch, self.span(root))
 
     def input_shape(self, node: yaml.Node) -> tuple[int, ...]:
@@ -133,33 +160,215 @@ class _Reader:
             )
         return check_shape(tuple(value), self.span(node))
 
-    def layer(self, node: yaml.Node) -> RawLayer:
+    def read_defines(self, node: yaml.Node) -> None:
+        for name, key_node, body in self.mapping(node, "'define'"):
+            if name in CONSTRUCTS or lookup(name) is not None:
+                raise SpecError(
+                    f"'{name}' is already a layer kind or construct; a defined block needs its own name",
+                    self.span(key_node),
+                    "rename the block, e.g. 'my_" + name + "'",
+                )
+            params: dict[str, Any] = {}
+            layers = None
+            for key, field_key, field_value in self.mapping(body, f"the block '{name}'"):
+                if key == "params":
+                    params = self.params(field_value)
+                elif key == "layers":
+                    layers = field_value
+                else:
+                    raise SpecError(
+                        f"unknown key '{key}' in the block '{name}'", self.span(field_key), "a block has params: and layers:"
+                    )
+            if not isinstance(layers, yaml.SequenceNode) or not layers.value:
+                raise SpecError(f"the block '{name}' needs 'layers:' with a list of layers", self.span(key_node))
+            self.defines[name] = _Define(name, params, layers, self.span(key_node))
+
+    def params(self, node: yaml.Node) -> dict[str, Any]:
+        """`params: [mid, out]` (all required) or `params: {mid: ~, stride: 1}` (null: required)."""
+        if isinstance(node, yaml.SequenceNode):
+            names = [(item, self.value(item), REQUIRED) for item in node.value]
+        else:
+            names = [(key_node, key, self.value(value)) for key, key_node, value in self.mapping(node, "'params'")]
+            names = [(key_node, key, REQUIRED if default is None else default) for key_node, key, default in names]
+        params: dict[str, Any] = {}
+        for where, name, default in names:
+            if not isinstance(name, str) or not _PARAM.fullmatch(name):
+                raise SpecError(f"a parameter name must be a word (got {name!r})", self.span(where), "e.g. mid, stride")
+            params[name] = default
+        return params
+
+    def sequence(self, node: yaml.Node, what: str, *, allow_empty: bool = True) -> list[RawNode]:
+        if not isinstance(node, yaml.SequenceNode) or not (node.value or allow_empty):
+            raise SpecError(f"{what} must be a non-empty list of layers", self.span(node), "start each layer with '- '")
+        raws: list[RawNode] = []
+        for item in node.value:
+            raws.extend(self.node(item))
+        return raws
+
+    def node(self, node: yaml.Node) -> list[RawNode]:
+        """One list item: a layer, a construct, a block's use, or a repeat (which may stand for many)."""
         if isinstance(node, yaml.ScalarNode):
             kind = self.value(node)
             if not isinstance(kind, str):
                 raise SpecError(f"a layer must be a kind such as 'relu' (got {kind!r})", self.span(node))
-            return RawLayer(kind, self.span(node))
+            if kind in self.defines:
+                return [self.use(kind, node, None)]
+            if kind in CONSTRUCTS:
+                raise SpecError(f"'{kind}' needs its layers", self.span(node), CONSTRUCT_HINTS[kind])
+            return [RawLayer(kind, self.span(node))]
         if not isinstance(node, yaml.MappingNode):
             raise SpecError("a layer must be a kind ('- relu') or a mapping ('- conv: {...}')", self.span(node))
+        keys = [self.value(k) if isinstance(k, yaml.ScalarNode) else None for k, _ in node.value]
+        if "repeat" in keys:
+            return self.repeat(node)
         if len(node.value) != 1:
-            keys = ", ".join(str(self.value(k)) for k, _ in node.value)
+            listed = ", ".join(str(k) for k in keys)
             raise SpecError(
-                f"a layer is a mapping with one key, its kind; got {len(node.value)} keys ({keys})",
+                f"a layer is a mapping with one key, its kind; got {len(node.value)} keys ({listed})",
                 self.span(node),
                 "indent the arguments under the kind: '- conv: {out: 6, kernel: 5}'",
             )
         key_node, args_node = node.value[0]
-        kind = self.value(key_node)
+        kind = keys[0]
         if not isinstance(kind, str):
             raise SpecError(f"a layer kind must be a name (got {kind!r})", self.span(key_node))
+        if kind in CONSTRUCTS:
+            return [self.branches(kind, key_node, args_node)]
+        if kind in self.defines:
+            return [self.use(kind, key_node, args_node)]
+        return [self.layer(kind, key_node, args_node)]
+
+    def layer(self, kind: str, key_node: yaml.Node, args_node: yaml.Node) -> RawLayer:
         raw = RawLayer(kind, self.span(key_node))
         if isinstance(args_node, yaml.MappingNode):
             for key, arg_key, arg_value in self.mapping(args_node, f"the arguments of '{kind}'"):
                 if key == "name":
-                    raw.name, raw.name_span = str(self.value(arg_value)), self.span(arg_value)
+                    raw.name, raw.name_span = self.name(arg_value)
+                elif key == "shared":
+                    raw.shared, raw.shared_span = self.name(arg_value)
                 else:
                     raw.keywords[key] = ArgValue(self.value(arg_value), self.span(arg_key), self.span(arg_value))
         elif not (isinstance(args_node, yaml.ScalarNode) and self.value(args_node) is None):
             # `- maxpool: 2` or `- adaptiveavgpool: [6, 6]`: the value is the first positional argument
             raw.positionals.append(ArgValue(self.value(args_node), self.span(args_node), self.span(args_node)))
         return raw
+
+    def name(self, node: yaml.Node) -> tuple[str, Span]:
+        value = self.value(node)
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise SpecError(f"a name must be a word (got {value!r})", self.span(node))
+        return str(value), self.span(node)
+
+    def branches(self, kind: str, key_node: yaml.Node, value: yaml.Node) -> RawBranches:
+        """residual: {main, shortcut} | [main...]; concat: [[...], ...] | {branches}; gate: [...] | {layers}."""
+        span = self.span(key_node)
+        name: tuple[str | None, Span | None] = (None, None)
+        parts: dict[str, yaml.Node] = {}
+        if isinstance(value, yaml.MappingNode):
+            allowed = CONSTRUCT_KEYS[kind]
+            for key, part_key, part in self.mapping(value, f"'{kind}'"):
+                if key == "name":
+                    name = self.name(part)
+                elif key in allowed:
+                    parts[key] = part
+                else:
+                    raise SpecError(f"unknown key '{key}' in '{kind}'", self.span(part_key), CONSTRUCT_HINTS[kind])
+            if allowed[0] not in parts:
+                raise SpecError(f"'{kind}' needs '{allowed[0]}:'", span, CONSTRUCT_HINTS[kind])
+        else:
+            parts[CONSTRUCT_KEYS[kind][0]] = value
+        if kind == "residual":
+            main = self.sequence(parts["main"], "a residual's 'main'", allow_empty=False)
+            shortcut = self.sequence(parts["shortcut"], "a residual's 'shortcut'") if "shortcut" in parts else []
+            return RawBranches("add", [main, shortcut], ("main", "shortcut"), span, *name)
+        if kind == "gate":
+            gate = self.sequence(parts["layers"], "a gate", allow_empty=False)
+            return RawBranches("mul", [gate], ("gate",), span, *name)
+        listed = parts["branches"]
+        if not isinstance(listed, yaml.SequenceNode) or len(listed.value) < 2:
+            raise SpecError("'concat' needs a list of two or more branches", self.span(listed), CONSTRUCT_HINTS[kind])
+        paths = []
+        for branch in listed.value:
+            if not isinstance(branch, yaml.SequenceNode):
+                raise SpecError(
+                    "each concat branch is a list of layers ([] for the input itself)",
+                    self.span(branch),
+                    CONSTRUCT_HINTS[kind],
+                )
+            paths.append(self.sequence(branch, "a concat branch"))
+        labels = tuple(f"branch{i}" for i in range(1, len(paths) + 1))
+        return RawBranches("concat", paths, labels, span, *name)
+
+    def repeat(self, node: yaml.MappingNode) -> list[RawNode]:
+        """`- repeat: N` with `layers:` (and an optional `name:`, which gives each step a scope)."""
+        parts = {key: (key_node, value) for key, key_node, value in self.mapping(node, "a repeat")}
+        for key, (key_node, _) in parts.items():
+            if key not in ("repeat", "layers", "name"):
+                raise SpecError(f"unknown key '{key}' in a repeat", self.span(key_node), "a repeat has repeat:, layers: and name:")
+        count_node = parts["repeat"][1]
+        count = self.value(count_node)
+        if type(count) is not int or count < 0:
+            raise SpecError(f"'repeat' must be a whole number of times, 0 or more (got {count!r})", self.span(count_node))
+        if "layers" not in parts:
+            raise SpecError("a repeat needs 'layers:'", self.span(parts["repeat"][0]), "- repeat: 3\n  layers: [...]")
+        body = self.sequence(parts["layers"][1], "a repeat's 'layers'", allow_empty=False)
+        if "name" not in parts:
+            return body * count
+        name, name_span = self.name(parts["name"][1])
+        steps: list[RawNode] = []
+        for step in range(count):
+            if len(body) == 1 and isinstance(body[0], RawGroup) and body[0].name is None:
+                steps.append(replace(body[0], name=str(step), name_span=name_span))
+            else:
+                steps.append(RawGroup("repeat", list(body), name_span, str(step), name_span))
+        return [RawGroup("repeat", steps, self.span(parts["repeat"][0]), name, name_span)]
+
+    def use(self, block: str, key_node: yaml.Node, args_node: yaml.Node | None) -> RawGroup:
+        """A defined block used like a layer: bind its parameters, then read its body with them."""
+        define = self.defines[block]
+        span = self.span(key_node)
+        if block in self.expanding:
+            chain = " → ".join([*self.expanding, block])
+            raise SpecError(f"the block '{block}' uses itself ({chain})", span, "a block cannot contain itself")
+        group = RawGroup(block, [], span)
+        given: dict[str, Any] = {}
+        if args_node is not None and not (isinstance(args_node, yaml.ScalarNode) and self.value(args_node) is None):
+            for key, arg_key, arg_value in self.mapping(args_node, f"the parameters of '{block}'"):
+                if key == "name":
+                    group.name, group.name_span = self.name(arg_value)
+                elif key == "shared":
+                    group.shared, group.shared_span = self.name(arg_value)
+                elif key not in define.params:
+                    close = difflib.get_close_matches(key, define.params, n=1)
+                    takes = ", ".join(define.params) or "no parameters"
+                    hint = f"did you mean '{close[0]}'?" if close else f"'{block}' takes {takes}"
+                    raise SpecError(f"the block '{block}' has no parameter '{key}'", self.span(arg_key), hint)
+                else:
+                    given[key] = self.value(arg_value)
+        missing = [p for p, default in define.params.items() if default is REQUIRED and p not in given]
+        if missing:
+            listed = ", ".join(missing)
+            raise SpecError(
+                f"the block '{block}' needs {listed} (defined at line {define.span.line})",
+                span,
+                f"write '{block}: {{{', '.join(f'{p}: ...' for p in missing)}}}'",
+            )
+        outer = self.env
+        self.env = {**{p: d for p, d in define.params.items() if d is not REQUIRED}, **given}
+        self.expanding.append(block)
+        try:
+            group.nodes = self.sequence(define.body, f"the block '{block}'", allow_empty=False)
+        finally:
+            self.env = outer
+            self.expanding.pop()
+        return group
+
+
+CONSTRUCTS = ("residual", "concat", "gate")
+CONSTRUCT_KEYS = {"residual": ("main", "shortcut"), "concat": ("branches",), "gate": ("layers",)}
+CONSTRUCT_HINTS = {
+    "residual": "residual: {main: [...], shortcut: [...]} (leave out shortcut for the identity)",
+    "concat": "concat: [[...], [...]] with one list of layers per branch ([] is the input itself)",
+    "gate": "gate: [...] with the layers that compute the gate (input × their output)",
+}
+_PARAM = re.compile(r"[A-Za-z_]\w*")

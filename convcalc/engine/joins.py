@@ -1,0 +1,100 @@
+"""Where branches meet: the shape rule of each join and the receptive field of the result.
+
+A path's end is described by `PathEnd`: its tensor and the row that produced it (none for an
+identity path), so a mismatch can say which layer made each shape and where it is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import NoReturn
+
+from convcalc.errors import SpecError
+from convcalc.layers.rf import AxisRF
+from convcalc.layers.tensor import TensorInfo, shape_text
+from convcalc.network import Branches
+from convcalc.source import Span
+
+
+@dataclass(frozen=True, slots=True)
+class PathEnd:
+    label: str
+    tensor: TensorInfo
+    producer: str | None  # the dotted name of the path's last row; None: the path is the identity
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    out: TensorInfo
+    macs: int
+    misaligned: str | None  # why the receptive fields of the paths do not line up, if they don't
+
+
+def join(node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
+    """The join row's output; a SpecError that lists every path's shape when they do not fit."""
+    shapes = [end.tensor.shape for end in ends]
+    if node.join == "add":
+        if len(set(shapes)) > 1:
+            _mismatch(node, ends, "residual add needs every path to end in the same shape", _add_hint(ends))
+        out = ends[0].tensor.shape
+        rf, misaligned = _merge([end.tensor.rf for end in ends])
+        return Joined(TensorInfo(out, rf), 0, misaligned)
+    if node.join == "concat":
+        if len({len(s) for s in shapes}) > 1 or len({s[1:] for s in shapes}) > 1:
+            _mismatch(
+                node,
+                ends,
+                "concat stacks channels, so every branch must end in the same spatial size",
+                "give every branch the same stride and 'same'-style padding",
+            )
+        out = (sum(s[0] for s in shapes), *shapes[0][1:])
+        rf, misaligned = _merge([end.tensor.rf for end in ends])
+        return Joined(TensorInfo(out, rf), 0, misaligned)
+    gate = ends[0].tensor.shape
+    broadcast = (x.channels, *([1] * len(x.spatial)))
+    if gate not in (x.shape, broadcast):
+        input_end = PathEnd("input", x, None, None)
+        _mismatch(
+            node,
+            [input_end, *ends],
+            f"a gate multiplies its input by the gate's output, which must be {shape_text(broadcast)} "
+            f"(one value per channel) or {shape_text(x.shape)}",
+            "end the gate with a 1x1 conv back to the input's channels, and a sigmoid",
+        )
+    # The gate is one value per channel (or per element); the receptive field is the input's own,
+    # the gate's global context is documented, not folded in (README: conventions).
+    return Joined(TensorInfo(x.shape, x.rf), prod(x.shape), None)
+
+
+def _add_hint(ends: list[PathEnd]) -> str:
+    identity = [end for end in ends if end.producer is None]
+    if identity:
+        return "the identity shortcut keeps the input's shape; give the residual a 'shortcut:' (1x1 conv) to change it"
+    return "make the paths end in the same channels and size (strides and out channels)"
+
+
+def _mismatch(node: Branches, ends: list[PathEnd], problem: str, hint: str) -> NoReturn:
+    described = []
+    for end in ends:
+        if end.producer is None:
+            made = "the input itself" if end.label != "input" else "as it enters"
+        else:
+            made = f"from {end.producer}" + (f" ({end.span})" if end.span else "")
+        described.append(f"{end.label} {shape_text(end.tensor.shape)} {made}")
+    raise SpecError(f"{node.name} ({node.join}): {problem}; got " + "; ".join(described), node.span, hint)
+
+
+def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] | None, str | None]:
+    """The largest field per axis over the paths, and what disagrees when their jumps or centres differ."""
+    if any(f is None for f in fields):
+        return None, None
+    known = [f for f in fields if f is not None]
+    merged = tuple(max(axes, key=lambda a: a.size) for axes in zip(*known))
+    problems = []
+    for what in ("jump", "center"):
+        values = {tuple(getattr(a, what) for a in f) for f in known}
+        if len(values) > 1:
+            problems.append(f"{what}s " + " vs ".join(sorted("x".join(map(str, v)) for v in values)))
+    return merged, "; ".join(problems) or None
