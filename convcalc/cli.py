@@ -103,6 +103,9 @@ def summary(
     dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Element type for memory."),
     optimizer: Optimizer = typer.Option(Optimizer.adam, "--optimizer", help="Optimizer for the training-memory estimate."),
     strict: bool = typer.Option(False, "--strict", help="A non-whole (N + 2P − F)/S + 1 is an error."),
+    depth: int | None = typer.Option(
+        None, "--depth", "-d", min=1, help="Levels of nesting to show; deeper blocks fold into one row (1: top level)."
+    ),
 ) -> None:
     """Per-layer table: output shape, parameters, MACs, receptive field and jump, with totals."""
     try:
@@ -110,6 +113,10 @@ def summary(
         report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value, strict=strict)
     except SpecError as error:
         fail(error)
+    if depth is not None:
+        from convcalc.engine.fold import fold
+
+        report = fold(report, depth)
     render(report, fmt)
 
 

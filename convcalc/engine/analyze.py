@@ -67,7 +67,7 @@ class _Walk:
             if isinstance(node, LayerSpec):
                 x = self.layer(node, x, groups, where)
             elif isinstance(node, Group):
-                x = self.sequence(node.nodes, x, (*groups, GroupRef(node.name, node.kind, node.span)), where)
+                x = self.sequence(node.nodes, x, (*groups, GroupRef(node.name, node.kind, where, node.span)), where)
             else:
                 x = self.branches(node, x, groups, where)
         return x

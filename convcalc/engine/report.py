@@ -18,6 +18,7 @@ class GroupRef:
 
     name: str
     kind: str
+    path: str
     span: Span | None = field(default=None, compare=False)
 
 

@@ -10,14 +10,15 @@ NUMERIC = {"#", "params", "MACs", "RF", "jump"}
 
 
 def layer_cells(layer: LayerResult) -> tuple[str, ...]:
-    """One row; a layer with warnings carries '⚠' after its name (details listed below)."""
+    """One row; a layer with warnings carries '⚠' after its name (details listed below), and a
+    layer that reuses another's weights shows whose in place of its parameter count."""
     name = layer.name + (" ⚠" if layer.diagnostics else "")
     return (
         str(layer.index),
         name,
         layer.kind,
         shape(layer.output_shape),
-        grouped(layer.params),
+        f"shared ({layer.shares})" if layer.shares else grouped(layer.params),
         grouped(layer.macs),
         per_axis(layer.receptive_field, "size"),
         per_axis(layer.receptive_field, "jump"),

@@ -38,6 +38,8 @@ def _layer(layer: LayerResult) -> dict[str, Any]:
         "activations": layer.activations,
         "receptive_field": field,
         "warnings": [_diagnostic(d) for d in layer.diagnostics],
+        "shares": layer.shares,
+        "groups": [group.name for group in layer.groups],
     }
 
 

@@ -92,7 +92,7 @@ class _Reader:
         """A node as plain data, with `$parameters` substituted (only plain scalars, not quoted)."""
         if isinstance(node, yaml.ScalarNode):
             value = _scalars.construct_object(node)
-            if isinstance(value, str) and "$" in value and node.style is None:
+            if isinstance(value, str) and "$" in value and not node.style:
                 return substitute(value, self.env, self.span(node))
             return value
         if isinstance(node, yaml.SequenceNode):
