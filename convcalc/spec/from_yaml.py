@@ -300,11 +300,14 @@ class _Reader:
         return RawBranches("concat", paths, labels, span, *name)
 
     def repeat(self, node: yaml.MappingNode) -> list[RawNode]:
-        """`- repeat: N` with `layers:` (and an optional `name:`, which gives each step a scope)."""
+        """`- repeat: N` with `layers:`; `first:` replaces the first step (a stage's strided block),
+        and `name:` gives each step its own scope (`layer1.0`, `layer1.1`, ...)."""
         parts = {key: (key_node, value) for key, key_node, value in self.mapping(node, "a repeat")}
         for key, (key_node, _) in parts.items():
-            if key not in ("repeat", "layers", "name"):
-                raise SpecError(f"unknown key '{key}' in a repeat", self.span(key_node), "a repeat has repeat:, layers: and name:")
+            if key not in REPEAT_KEYS:
+                raise SpecError(
+                    f"unknown key '{key}' in a repeat", self.span(key_node), "a repeat has " + ", ".join(REPEAT_KEYS)
+                )
         count_node = parts["repeat"][1]
         count = self.value(count_node)
         if type(count) is not int or count < 0:
@@ -312,16 +315,19 @@ class _Reader:
         if "layers" not in parts:
             raise SpecError("a repeat needs 'layers:'", self.span(parts["repeat"][0]), "- repeat: 3\n  layers: [...]")
         body = self.sequence(parts["layers"][1], "a repeat's 'layers'", allow_empty=False)
+        steps = [body] * count
+        if "first" in parts and count:
+            steps[0] = self.sequence(parts["first"][1], "a repeat's 'first'", allow_empty=False)
         if "name" not in parts:
-            return body * count
+            return [raw for step in steps for raw in step]
         name, name_span = self.name(parts["name"][1])
-        steps: list[RawNode] = []
-        for step in range(count):
-            if len(body) == 1 and isinstance(body[0], RawGroup) and body[0].name is None:
-                steps.append(replace(body[0], name=str(step), name_span=name_span))
+        groups: list[RawNode] = []
+        for index, step in enumerate(steps):
+            if len(step) == 1 and isinstance(step[0], RawGroup) and step[0].name is None:
+                groups.append(replace(step[0], name=str(index), name_span=name_span))
             else:
-                steps.append(RawGroup("repeat", list(body), name_span, str(step), name_span))
-        return [RawGroup("repeat", steps, self.span(parts["repeat"][0]), name, name_span)]
+                groups.append(RawGroup("repeat", list(step), name_span, str(index), name_span))
+        return [RawGroup("repeat", groups, self.span(parts["repeat"][0]), name, name_span)]
 
     def use(self, block: str, key_node: yaml.Node, args_node: yaml.Node | None) -> RawGroup:
         """A defined block used like a layer: bind its parameters, then read its body with them."""
@@ -365,6 +371,7 @@ class _Reader:
 
 
 CONSTRUCTS = ("residual", "concat", "gate")
+REPEAT_KEYS = ("repeat", "layers", "first", "name")
 CONSTRUCT_KEYS = {"residual": ("main", "shortcut"), "concat": ("branches",), "gate": ("layers",)}
 CONSTRUCT_HINTS = {
     "residual": "residual: {main: [...], shortcut: [...]} (leave out shortcut for the identity)",
