@@ -82,7 +82,7 @@ class _Walk:
                 raise SpecError(
                     message, span, "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
                 )
-            found.append(Diagnostic(note.code, "warning", message, layer.name, span))
+            found.append(Diagnostic(note.code, note.severity, message, layer.name, span))
         params = outcome.params
         if layer.shares is not None:
             self.check_share(layer, kind, family, outcome)

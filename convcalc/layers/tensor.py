@@ -41,6 +41,7 @@ class Note:
     code: str
     message: str
     arg: str | None = None
+    severity: str = "warning"  # "info": worth knowing, nothing is lost
 
 
 @dataclass(frozen=True, slots=True)

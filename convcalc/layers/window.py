@@ -125,6 +125,7 @@ def non_whole_notes(
                 "non-whole",
                 f"{arithmetic} is not whole along the {' and '.join(axes)}: PyTorch floors it to {out}; {lost}",
                 arg="stride",
+                severity="warning" if unseen else "info",
             )
         )
     return tuple(notes)

@@ -12,7 +12,7 @@ NUMERIC = {"#", "params", "MACs", "RF", "jump"}
 def layer_cells(layer: LayerResult) -> tuple[str, ...]:
     """One row; a layer with warnings carries '⚠' after its name (details listed below), and a
     layer that reuses another's weights shows whose in place of its parameter count."""
-    name = layer.name + (" ⚠" if layer.diagnostics else "")
+    name = layer.name + (" ⚠" if warned(layer) else "")
     return (
         str(layer.index),
         name,
@@ -23,6 +23,14 @@ def layer_cells(layer: LayerResult) -> tuple[str, ...]:
         per_axis(layer.receptive_field, "size"),
         per_axis(layer.receptive_field, "jump"),
     )
+
+
+def warned(layer: LayerResult) -> bool:
+    """Warnings mark a row; infos (a non-whole size where only padding is skipped) do not."""
+    return any(d.severity == "warning" for d in layer.diagnostics)
+
+
+MARKS = {"warning": "⚠", "info": "ℹ"}
 
 
 def _with_magnitude(n: int) -> str:

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from convcalc.engine.report import Report
 from convcalc.render.numbers import CONVENTIONS
-from convcalc.render.summary import HEADERS, NUMERIC, layer_cells, total_lines
+from convcalc.render.summary import HEADERS, MARKS, NUMERIC, layer_cells, total_lines, warned
 
 
 def to_table(report: Report) -> RenderableType:
@@ -17,7 +17,7 @@ def to_table(report: Report) -> RenderableType:
     for header in HEADERS:
         table.add_column(header, justify="right" if header in NUMERIC else "left", no_wrap=header != "name")
     for layer in report.layers:
-        table.add_row(*layer_cells(layer), style="yellow" if layer.diagnostics else None)
+        table.add_row(*layer_cells(layer), style="yellow" if warned(layer) else None)
     totals = Table.grid(padding=(0, 2))
     totals.add_column(style="bold")
     totals.add_column()
@@ -26,6 +26,9 @@ def to_table(report: Report) -> RenderableType:
     parts: list[RenderableType] = [table, totals]
     if report.diagnostics:
         parts.append(Text(""))
-        parts.extend(Text(f"⚠ {d.message}", style="yellow") for d in report.diagnostics)
+        parts.extend(
+            Text(f"{MARKS[d.severity]} {d.message}", style="yellow" if d.severity == "warning" else "dim")
+            for d in report.diagnostics
+        )
     parts.append(Text(CONVENTIONS, style="dim"))
     return Group(*parts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from convcalc.engine.report import Report
 from convcalc.render.numbers import CONVENTIONS
-from convcalc.render.summary import HEADERS, NUMERIC, layer_cells, total_lines
+from convcalc.render.summary import HEADERS, MARKS, NUMERIC, layer_cells, total_lines
 
 
 def _row(cells: tuple[str, ...] | list[str]) -> str:
@@ -19,6 +19,6 @@ def to_markdown(report: Report) -> str:
     lines.extend(_row([label, value]) for label, value in total_lines(report))
     if report.diagnostics:
         lines.append("")
-        lines.extend(f"- ⚠ {d.message}" for d in report.diagnostics)
+        lines.extend(f"- {MARKS[d.severity]} {d.message}" for d in report.diagnostics)
     lines += ["", f"_{CONVENTIONS}_", ""]
     return "\n".join(lines)

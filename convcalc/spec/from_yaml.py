@@ -59,15 +59,17 @@ def parse_spec(text: str, filename: str = "<spec>") -> Network:
 
 @dataclass(frozen=True, slots=True)
 class _Define:
-    """A parameterised block: its parameters (name -> default, REQUIRED when it has none) and body."""
+    """A parameterised block: its parameters and body.
+
+    A parameter's default is its YAML node (None when the parameter is required), read at each
+    use after the given parameters, so a default may refer to them: `out: $in`.
+    """
 
     name: str
-    params: dict[str, Any]
+    params: dict[str, yaml.Node | None]
     body: yaml.SequenceNode
     span: Span
 
-
-REQUIRED = object()
 
 
 class _Reader:
@@ -183,14 +185,16 @@ class _Reader:
                 raise SpecError(f"the block '{name}' needs 'layers:' with a list of layers", self.span(key_node))
             self.defines[name] = _Define(name, params, layers, self.span(key_node))
 
-    def params(self, node: yaml.Node) -> dict[str, Any]:
+    def params(self, node: yaml.Node) -> dict[str, yaml.Node | None]:
         """`params: [mid, out]` (all required) or `params: {mid: ~, stride: 1}` (null: required)."""
         if isinstance(node, yaml.SequenceNode):
-            names = [(item, self.value(item), REQUIRED) for item in node.value]
+            names = [(item, self.value(item), None) for item in node.value]
         else:
-            names = [(key_node, key, self.value(value)) for key, key_node, value in self.mapping(node, "'params'")]
-            names = [(key_node, key, REQUIRED if default is None else default) for key_node, key, default in names]
-        params: dict[str, Any] = {}
+            names = [
+                (key_node, key, None if _is_null(value) else value)
+                for key, key_node, value in self.mapping(node, "'params'")
+            ]
+        params: dict[str, yaml.Node | None] = {}
         for where, name, default in names:
             if not isinstance(name, str) or not _PARAM.fullmatch(name):
                 raise SpecError(f"a parameter name must be a word (got {name!r})", self.span(where), "e.g. mid, stride")
@@ -338,7 +342,7 @@ class _Reader:
             raise SpecError(f"the block '{block}' uses itself ({chain})", span, "a block cannot contain itself")
         group = RawGroup(block, [], span)
         given: dict[str, Any] = {}
-        if args_node is not None and not (isinstance(args_node, yaml.ScalarNode) and self.value(args_node) is None):
+        if args_node is not None and not _is_null(args_node):
             for key, arg_key, arg_value in self.mapping(args_node, f"the parameters of '{block}'"):
                 if key == "name":
                     group.name, group.name_span = self.name(arg_value)
@@ -351,7 +355,7 @@ class _Reader:
                     raise SpecError(f"the block '{block}' has no parameter '{key}'", self.span(arg_key), hint)
                 else:
                     given[key] = self.value(arg_value)
-        missing = [p for p, default in define.params.items() if default is REQUIRED and p not in given]
+        missing = [p for p, default in define.params.items() if default is None and p not in given]
         if missing:
             listed = ", ".join(missing)
             raise SpecError(
@@ -360,7 +364,10 @@ class _Reader:
                 f"write '{block}: {{{', '.join(f'{p}: ...' for p in missing)}}}'",
             )
         outer = self.env
-        self.env = {**{p: d for p, d in define.params.items() if d is not REQUIRED}, **given}
+        self.env = dict(given)
+        for param, default in define.params.items():
+            if param not in given and default is not None:
+                self.env[param] = self.value(default)
         self.expanding.append(block)
         try:
             group.nodes = self.sequence(define.body, f"the block '{block}'", allow_empty=False)
@@ -378,4 +385,10 @@ CONSTRUCT_HINTS = {
     "concat": "concat: [[...], [...]] with one list of layers per branch ([] is the input itself)",
     "gate": "gate: [...] with the layers that compute the gate (input × their output)",
 }
+
+
+def _is_null(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null")
+
+
 _PARAM = re.compile(r"[A-Za-z_]\w*")

@@ -15,10 +15,11 @@ from typing import Any
 
 from convcalc.engine.report import LayerResult, Report
 from convcalc.errors import SpecError
-from convcalc.network import Network
+from convcalc.network import Branches, Group, LayerSpec, Network, Node
 from convcalc.verify.builders import build_module
 
 FLOAT32_BYTES = 4
+JOINS = ("add", "concat", "mul")
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 
 
@@ -88,11 +89,77 @@ def parse_bytes(text: str) -> int:
 
 
 def peak_bytes(report: Report) -> int:
-    """Forward peak estimate: weights and buffers, plus the largest input + output pair alive at once."""
+    """Forward peak estimate: weights and buffers, plus the largest input + output pair alive at once,
+    plus, where branches meet, every path's output held until the join (about twice the join's)."""
     sizes = [report.input_shape] + [layer.output_shape for layer in report.layers]
     elements = [math.prod(shape) for shape in sizes]
     pairs = max(a + b for a, b in itertools.pairwise(elements))
-    return (report.totals.params + report.totals.buffers + pairs) * FLOAT32_BYTES
+    joins = [2 * math.prod(layer.output_shape) for layer in report.layers if layer.kind in JOINS]
+    return (report.totals.params + report.totals.buffers + pairs + max(joins, default=0)) * FLOAT32_BYTES
+
+
+class _Stop(Exception):
+    """PyTorch rejected a layer: the run ends there, the check holding PyTorch's message is recorded."""
+
+
+class _Runner:
+    """Runs the network tree in the engine's order, so check k pairs with the report's row k.
+
+    A layer that shares another's weights runs the very module built for that layer, so PyTorch
+    itself shows whether sharing counts the parameters once: only parameters not seen before count.
+    """
+
+    def __init__(self, torch: Any, device: str, rows: list[LayerResult]) -> None:
+        self.torch, self.device = torch, device
+        self.rows = iter(rows)
+        self.modules: dict[str, Any] = {}
+        self.seen: set[int] = set()
+        self.checks: list[LayerCheck] = []
+
+    def sequence(self, nodes: tuple[Node, ...], x: Any) -> Any:
+        for node in nodes:
+            if isinstance(node, LayerSpec):
+                x = self.layer(node, x)
+            elif isinstance(node, Group):
+                x = self.sequence(node.nodes, x)
+            else:
+                x = self.branches(node, x)
+        return x
+
+    def layer(self, spec: LayerSpec, x: Any) -> Any:
+        row = next(self.rows)
+        try:
+            module = self.modules.get(spec.shares) if spec.shares else None
+            if module is None:
+                module = build_module(spec, tuple(x.shape[1:])).to(self.device)
+            self.modules[spec.name] = module
+            out = module(x)
+        except (RuntimeError, ValueError, TypeError) as error:
+            self.checks.append(LayerCheck(row, None, None, None, str(error).strip().splitlines()[0]))
+            raise _Stop from None
+        new = [p for p in module.parameters() if id(p) not in self.seen]
+        self.seen.update(id(p) for p in new)
+        buffers = 0 if spec.shares else sum(b.numel() for b in module.buffers())
+        self.checks.append(LayerCheck(row, tuple(out.shape), sum(p.numel() for p in new), buffers))
+        return out
+
+    def branches(self, node: Branches, x: Any) -> Any:
+        outs = [self.sequence(path, x) if path else x for path in node.paths]
+        row = next(self.rows)
+        try:
+            if node.join == "add":
+                out = outs[0]
+                for other in outs[1:]:
+                    out = out + other
+            elif node.join == "concat":
+                out = self.torch.cat(outs, dim=1)
+            else:
+                out = x * outs[0]
+        except RuntimeError as error:
+            self.checks.append(LayerCheck(row, None, None, None, str(error).strip().splitlines()[0]))
+            raise _Stop from None
+        self.checks.append(LayerCheck(row, tuple(out.shape), 0, 0))
+        return out
 
 
 def verify(network: Network, report: Report, *, device: str = "cpu", max_memory: int = 2 * 2**30) -> Verification:
@@ -113,22 +180,10 @@ def verify(network: Network, report: Report, *, device: str = "cpu", max_memory:
         raise TorchMissing from None
     if device == "cuda" and not torch.cuda.is_available():
         raise SpecError("--device cuda: PyTorch sees no CUDA device here", hint="use --device cpu")
-    checks = []
+    runner = _Runner(torch, device, list(report.layers))
     with torch.inference_mode():
-        x = torch.zeros(report.input_shape, device=device)
-        for spec, layer in zip(network.layers, report.layers):
-            try:
-                module = build_module(spec, tuple(x.shape[1:])).to(device)
-                x = module(x)
-            except (RuntimeError, ValueError, TypeError) as error:
-                checks.append(LayerCheck(layer, None, None, None, str(error).strip().splitlines()[0]))
-                break
-            checks.append(
-                LayerCheck(
-                    layer,
-                    tuple(x.shape),
-                    sum(p.numel() for p in module.parameters()),
-                    sum(b.numel() for b in module.buffers()),
-                )
-            )
-    return Verification(tuple(checks), device, estimate)
+        try:
+            runner.sequence(network.layers, torch.zeros(report.input_shape, device=device))
+        except _Stop:
+            pass
+    return Verification(tuple(runner.checks), device, estimate)
