@@ -83,13 +83,15 @@ class _Walk:
                     message, span, "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
                 )
             found.append(Diagnostic(note.code, note.severity, message, layer.name, span))
-        params = outcome.params
+        params, shares = outcome.params, None
         if layer.shares is not None:
             self.check_share(layer, kind, family, outcome)
-            params = 0
+            # A layer without weights (relu in a shared block) shares nothing worth a mark.
+            params, shares = 0, layer.shares if outcome.weights else None
         self.weights[layer.name] = _Weights(family, kind, outcome.weights)
-        self.add_row(layer.name, kind, path, outcome.out, params, outcome.buffers, outcome.macs, found, layer.span,
-                     groups, layer.shares)
+        self.add_row(
+            layer.name, kind, path, outcome.out, params, outcome.buffers, outcome.macs, found, layer.span, groups, shares
+        )
         return outcome.out
 
     def check_share(self, layer: LayerSpec, kind: str, family: str, outcome: Outcome) -> None:

@@ -78,12 +78,15 @@ def _add_hint(ends: list[PathEnd]) -> str:
 def _mismatch(node: Branches, ends: list[PathEnd], problem: str, hint: str) -> NoReturn:
     described = []
     for end in ends:
-        if end.producer is None:
-            made = "the input itself" if end.label != "input" else "as it enters"
+        shape = shape_text(end.tensor.shape)
+        if end.producer is not None:
+            where = f" ({end.span})" if end.span else ""
+            described.append(f"{end.label} ends {shape} at {end.producer}{where}")
+        elif end.label == "input":
+            described.append(f"input {shape}")
         else:
-            made = f"from {end.producer}" + (f" ({end.span})" if end.span else "")
-        described.append(f"{end.label} {shape_text(end.tensor.shape)} {made}")
-    raise SpecError(f"{node.name} ({node.join}): {problem}; got " + "; ".join(described), node.span, hint)
+            described.append(f"{end.label} is the input itself, {shape}")
+    raise SpecError(f"{node.name} ({node.join}): {problem}: " + "; ".join(described), node.span, hint)
 
 
 def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] | None, str | None]:

@@ -357,9 +357,10 @@ class _Reader:
                     given[key] = self.value(arg_value)
         missing = [p for p, default in define.params.items() if default is None and p not in given]
         if missing:
-            listed = ", ".join(missing)
+            listed = ", ".join(f"'{p}'" for p in missing)
             raise SpecError(
-                f"the block '{block}' needs {listed} (defined at line {define.span.line})",
+                f"the block '{block}' needs a value for {listed} (no default; the block is defined at line "
+                f"{define.span.line})",
                 span,
                 f"write '{block}: {{{', '.join(f'{p}: ...' for p in missing)}}}'",
             )
