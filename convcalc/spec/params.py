@@ -31,7 +31,7 @@ def substitute(text: str, env: Mapping[str, Any], span: Span | None) -> Any:
 
 def _lookup(name: str, env: Mapping[str, Any], span: Span | None) -> Any:
     if name not in env:
-        known = ", ".join(f"${p}" for p in env) or "none here (parameters exist only inside a define)"
+        known = ", ".join(f"${p}" for p in env) or "none (parameters belong to a define; a default sees only those listed before it)"
         raise SpecError(f"unknown parameter '${name}'", span, f"parameters in scope: {known}")
     return env[name]
 
