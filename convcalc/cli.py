@@ -143,16 +143,22 @@ def verify(
 ) -> None:
     """Build the spec in PyTorch, run it, and compare every layer's shape, parameters and buffers.
 
-    Exit 0 when all agree, 1 on any disagreement, 2 for a bad spec, bad usage or no PyTorch.
+    Exit 0 when all agree, 1 on any disagreement (PyTorch accepting a layer the engine rejects
+    included), 2 for a bad spec (both reject a layer), bad usage or no PyTorch.
     """
+    from convcalc.engine import LayerRejected
     from convcalc.spec import load_spec
     from convcalc.verify.run import TorchMissing, parse_bytes
     from convcalc.verify.run import verify as run_verify
 
     try:
         network = load_spec(spec)
-        report = analyze(network, batch=batch)
-        result = run_verify(network, report, device=device.value, max_memory=parse_bytes(max_memory))
+        limit = parse_bytes(max_memory)
+        try:
+            engine: Report | LayerRejected = analyze(network, batch=batch)
+        except LayerRejected as rejected:
+            engine = rejected  # still run: PyTorch may accept what the engine refused
+        result = run_verify(network, engine, device=device.value, max_memory=limit)
     except SpecError as error:
         fail(error)
     except TorchMissing:
@@ -161,15 +167,17 @@ def verify(
     if fmt is VerifyFormat.json:
         from convcalc.render.verify_table import verify_json
 
-        typer.echo(verify_json(result, report.name), nl=False)
+        typer.echo(verify_json(result, network.name), nl=False)
     else:
         from rich.console import Console
 
         from convcalc.render.verify_table import verify_table
 
-        Console(width=None if sys.stdout.isatty() else 120).print(verify_table(result, report.name))
+        Console(width=None if sys.stdout.isatty() else 120).print(verify_table(result, network.name))
     if not result.agrees:
         raise typer.Exit(EXIT_DISAGREE)
+    if isinstance(engine, LayerRejected):
+        fail(engine)  # both refuse the layer: the spec is impossible, exit 2 with the engine's message
 
 
 @app.command()

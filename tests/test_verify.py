@@ -66,3 +66,61 @@ def test_without_torch_it_says_so(run, monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
     code, out, err = run("verify", str(EXAMPLES / "lenet5.yaml"))
     assert (code, out, err) == (2, "", "verify needs PyTorch: pip install 'convcalc[torch]'\n")
+
+
+IMPOSSIBLE = """\
+input: [3, 8, 8]
+layers:
+  - conv: {out: 4, kernel: 3}
+  - relu
+  - conv: {name: big, out: 4, kernel: 11}
+"""
+
+
+@needs_torch
+def test_a_layer_both_reject_is_a_bad_spec(run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spec.yaml").write_text(IMPOSSIBLE)
+    code, out, err = run("verify", "spec.yaml", "--format", "json")
+    payload = json.loads(out[: out.rindex("}") + 1])
+    assert code == 2
+    assert [layer["status"] for layer in payload["layers"]] == ["agrees", "agrees"]
+    assert payload["rejected"]["torch_agrees"] is True
+    assert "Kernel size can't be greater than actual input size" in payload["rejected"]["torch_error"]
+    assert err.startswith("spec.yaml:5:39: error: big (conv): kernel 11x11 is larger than the padded input 6x6")
+
+
+@needs_torch
+def test_a_layer_only_the_engine_rejects_is_a_disagreement(run, monkeypatch):
+    from convcalc.layers import linear
+    from convcalc.layers.tensor import LayerError
+
+    def refuse(self, x, rank):
+        raise LayerError("refused by a deliberately broken rule")
+
+    monkeypatch.setattr(linear.Linear, "infer", refuse)
+    code, out, _ = run("verify", str(EXAMPLES / "lenet5.yaml"), "--format", "json")
+    payload = json.loads(out)
+    assert code == 1
+    assert payload["agrees"] is False
+    assert payload["verdict"] == (
+        "✗ c5 (linear): the engine rejected this layer: refused by a deliberately broken rule, "
+        "PyTorch accepted it and produced 1x120"
+    )
+
+
+@needs_torch
+def test_a_kind_without_a_torch_module_is_not_checkable(run, monkeypatch):
+    from convcalc.verify import builders
+
+    monkeypatch.delitem(builders.BUILDERS, "tanh")
+    code, out, _ = run("verify", str(EXAMPLES / "lenet5.yaml"), "--format", "json")
+    payload = json.loads(out)
+    statuses = {layer["name"]: layer["status"] for layer in payload["layers"]}
+    assert code == 0
+    assert statuses["tanh1"] == statuses["tanh4"] == "not checkable"
+    assert statuses["c3"] == statuses["output"] == "agrees"  # the run goes on with the engine's shape
+    assert not any(layer["agrees"] for layer in payload["layers"] if layer["status"] == "not checkable")
+    assert payload["verdict"] == (
+        "✓ 8 layers agree; 4 not checkable, neither passed nor failed (tanh: PyTorch has no module for 'tanh')"
+    )

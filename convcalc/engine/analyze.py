@@ -26,6 +26,17 @@ def _input_tensor(shape: tuple[int, ...]) -> TensorInfo:
     return TensorInfo(shape, rf)
 
 
+class LayerRejected(SpecError):
+    """The engine found a layer impossible. It keeps the rows before it, so `verify` can ask
+    PyTorch whether it agrees that the layer is impossible."""
+
+    def __init__(self, error: SpecError, layer: LayerSpec, rows: tuple[LayerResult, ...], batch: int) -> None:
+        super().__init__(error.message, error.span, error.hint)
+        self.layer = layer
+        self.rows = rows
+        self.batch = batch
+
+
 def _apply(layer: LayerSpec, x: TensorInfo) -> tuple[Outcome, str, str]:
     """The layer's outcome, its kind as shown, and its family (what weight sharing compares)."""
     entry = lookup(layer.kind)
@@ -73,7 +84,10 @@ class _Walk:
         return x
 
     def layer(self, layer: LayerSpec, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
-        outcome, kind, family = _apply(layer, x)
+        try:
+            outcome, kind, family = _apply(layer, x)
+        except SpecError as error:
+            raise LayerRejected(error, layer, tuple(self.rows), self.batch) from None
         found = []
         for note in outcome.notes:
             span = layer.arg_spans.get(note.arg or "", layer.span)

@@ -1,4 +1,4 @@
-"""Verify's output: the engine's numbers beside PyTorch's, a ✓/✗ per layer, the first divergence."""
+"""Verify's output: the engine's numbers beside PyTorch's, a mark per row, the verdict in words."""
 
 from __future__ import annotations
 
@@ -13,9 +13,28 @@ from rich.text import Text
 from convcalc.render.numbers import grouped, shape
 from convcalc.verify.run import Verification
 
+MARK = {"agrees": "✓", "differs": "✗", "not checkable": "n/a"}
+STYLE = {"agrees": None, "differs": "red", "not checkable": "dim"}
+
 
 def _maybe(value: Any, fmt: Any) -> str:
     return "—" if value is None else fmt(value)
+
+
+def verdict(result: Verification) -> tuple[str, bool]:
+    """The closing line, and whether it is good news."""
+    first, rejected = result.first_divergence, result.rejected
+    if first is not None:
+        return f"✗ first divergence: {first.divergence()}", False
+    if rejected is not None:
+        return ("✓ " if rejected.torch_agrees else "✗ ") + rejected.divergence(), rejected.torch_agrees
+    skipped = result.not_checkable
+    agreed = len(result.checks) - len(skipped)
+    line = f"✓ all {agreed} layers agree: shapes, parameters and buffers"
+    if skipped:
+        listed = "; ".join(sorted({f"{check.layer.kind}: {check.not_checkable}" for check in skipped}))
+        line = f"✓ {agreed} layers agree; {len(skipped)} not checkable, neither passed nor failed ({listed})"
+    return line, True
 
 
 def verify_table(result: Verification, title: str) -> RenderableType:
@@ -26,16 +45,17 @@ def verify_table(result: Verification, title: str) -> RenderableType:
         layer = check.layer
         table.add_row(
             str(layer.index), layer.name, layer.kind, shape(layer.output_shape), _maybe(check.torch_shape, shape),
-            grouped(layer.params), _maybe(check.torch_params, grouped), "✓" if check.agrees else "✗",
-            style=None if check.agrees else "red",
+            grouped(layer.params), _maybe(check.torch_params, grouped), MARK[check.status],
+            style=STYLE[check.status],
         )
-    first = result.first_divergence
-    verdict = (
-        Text(f"✓ all {len(result.checks)} layers agree: shapes, parameters and buffers", style="green")
-        if first is None
-        else Text(f"✗ first divergence: {first.divergence()}", style="red")
-    )
-    return Group(table, verdict)
+    if result.rejected is not None:
+        r = result.rejected
+        table.add_row(
+            "", r.name, r.kind, "rejected", _maybe(r.torch_shape, shape) if r.torch_error is None else "rejected",
+            "", "", "✓" if r.torch_agrees else "✗", style=None if r.torch_agrees else "red",
+        )
+    line, good = verdict(result)
+    return Group(table, Text(line, style="green" if good else "red"))
 
 
 def verify_json(result: Verification, title: str) -> str:
@@ -49,17 +69,30 @@ def verify_json(result: Verification, title: str) -> str:
             if c.torch_shape is None
             else {"output_shape": list(c.torch_shape), "params": c.torch_params, "buffers": c.torch_buffers},
             "error": c.error,
+            "status": c.status,
+            "not_checkable": c.not_checkable,
             "agrees": c.agrees,
         }
         for c in result.checks
     ]
-    first = result.first_divergence
+    first, rejected = result.first_divergence, result.rejected
     payload = {
         "name": title,
         "device": result.device,
         "estimated_peak_bytes": result.peak_bytes,
         "agrees": result.agrees,
         "first_divergence": None if first is None else first.divergence(),
+        "verdict": verdict(result)[0],
         "layers": layers,
+        "rejected": None
+        if rejected is None
+        else {
+            "name": rejected.name,
+            "kind": rejected.kind,
+            "engine_error": rejected.engine_message,
+            "torch_error": rejected.torch_error,
+            "torch_output_shape": None if rejected.torch_shape is None else list(rejected.torch_shape),
+            "torch_agrees": rejected.torch_agrees,
+        },
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

@@ -79,13 +79,20 @@ BUILDERS: dict[str, Callable[[Any, Any, int, tuple[int, ...]], Any]] = {
 }
 
 
+class NotCheckable(Exception):
+    """A layer kind with no PyTorch counterpart here: verify reports it, never passes it."""
+
+
 def build_module(layer: LayerSpec, shape: tuple[int, ...]) -> Any:
     """The torch.nn module for one layer whose per-sample input shape is `shape`."""
     from torch import nn
 
     entry = lookup(layer.kind)
     if entry is None:
-        raise KeyError(layer.kind)
+        raise NotCheckable(f"unknown layer kind '{layer.kind}'")
     if entry.family == "dropout":
         return getattr(nn, _DROPOUT[layer.kind])(layer.args.p)
-    return BUILDERS[entry.family](nn, layer.args, _rank(entry.rank, shape), shape)
+    builder = BUILDERS.get(entry.family)
+    if builder is None:
+        raise NotCheckable(f"PyTorch has no module for '{entry.family}'")
+    return builder(nn, layer.args, _rank(entry.rank, shape), shape)

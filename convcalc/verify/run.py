@@ -1,7 +1,9 @@
 """Run a network as real torch.nn modules, layer by layer, and diff against the engine's report.
 
 Zero-filled float32 inputs under torch.inference_mode(): the check is about shapes and counts,
-not values. The memory guard runs before torch allocates anything.
+not values. The memory guard runs before torch allocates anything. When the engine rejected a
+layer, the layers before it run as usual and then PyTorch is asked about that layer too: an
+impossible layer that PyTorch accepts is a disagreement like any other.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ import itertools
 import math
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from convcalc.engine import LayerRejected
 from convcalc.engine.report import LayerResult, Report
 from convcalc.errors import SpecError
 from convcalc.network import Branches, Group, LayerSpec, Network, Node
-from convcalc.verify.builders import build_module
+from convcalc.verify.builders import NotCheckable, build_module
 
 FLOAT32_BYTES = 4
 JOINS = ("add", "concat", "mul")
@@ -29,25 +33,39 @@ class TorchMissing(Exception):
 
 @dataclass(frozen=True, slots=True)
 class LayerCheck:
-    """The engine's numbers for one layer beside PyTorch's (None where PyTorch never got there)."""
+    """The engine's numbers for one row beside PyTorch's (None where PyTorch never got there).
+
+    `not_checkable` says why a layer could not be built in PyTorch; such a layer is neither
+    passed nor failed, and the run goes on with a zero tensor of the engine's shape.
+    """
 
     layer: LayerResult
     torch_shape: tuple[int, ...] | None
     torch_params: int | None
     torch_buffers: int | None
     error: str | None = None
+    not_checkable: str | None = None
 
     @property
-    def agrees(self) -> bool:
-        return self.error is None and (self.torch_shape, self.torch_params, self.torch_buffers) == (
+    def status(self) -> str:
+        if self.not_checkable is not None:
+            return "not checkable"
+        same = (self.torch_shape, self.torch_params, self.torch_buffers) == (
             self.layer.output_shape,
             self.layer.params,
             self.layer.buffers,
         )
+        return "agrees" if self.error is None and same else "differs"
+
+    @property
+    def agrees(self) -> bool:
+        return self.status == "agrees"
 
     def divergence(self) -> str:
         """The first thing that differs, said as 'engine said X, PyTorch produced Y'."""
         name = f"{self.layer.name} ({self.layer.kind})"
+        if self.not_checkable is not None:
+            return f"{name}: not checkable: {self.not_checkable}"
         if self.error is not None:
             return f"{name}: the engine accepted this layer, PyTorch raised: {self.error}"
         pairs = (
@@ -62,18 +80,50 @@ class LayerCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class Rejection:
+    """A layer the engine found impossible, and what PyTorch made of it."""
+
+    name: str
+    kind: str
+    engine_message: str
+    torch_error: str | None  # PyTorch's error: it agrees the layer is impossible
+    torch_shape: tuple[int, ...] | None  # what PyTorch produced when it accepted the layer
+    not_checkable: str | None = None
+
+    @property
+    def torch_agrees(self) -> bool:
+        return self.torch_error is not None
+
+    def divergence(self) -> str:
+        head = f"{self.name} ({self.kind}): the engine rejected this layer: {self.engine_message}"
+        if self.not_checkable is not None:
+            return f"{head}; PyTorch could not be asked: {self.not_checkable}"
+        if self.torch_error is not None:
+            return f"{head}; PyTorch rejects it too: {self.torch_error}"
+        return f"{head}, PyTorch accepted it and produced {_text(self.torch_shape)}"
+
+
+@dataclass(frozen=True, slots=True)
 class Verification:
     checks: tuple[LayerCheck, ...]
     device: str
     peak_bytes: int
+    rejected: Rejection | None = None
 
     @property
     def agrees(self) -> bool:
-        return len(self.checks) > 0 and all(check.agrees for check in self.checks)
+        """No row differs, and PyTorch does not accept a layer the engine rejected."""
+        if self.rejected is not None and not self.rejected.torch_agrees:
+            return False
+        return len(self.checks) > 0 and all(check.status != "differs" for check in self.checks)
 
     @property
     def first_divergence(self) -> LayerCheck | None:
-        return next((check for check in self.checks if not check.agrees), None)
+        return next((check for check in self.checks if check.status == "differs"), None)
+
+    @property
+    def not_checkable(self) -> tuple[LayerCheck, ...]:
+        return tuple(check for check in self.checks if check.status == "not checkable")
 
 
 def _text(value: Any) -> str:
@@ -88,18 +138,22 @@ def parse_bytes(text: str) -> int:
     return int(float(match.group(1)) * _UNITS[(match.group(2) or "").lower()])
 
 
-def peak_bytes(report: Report) -> int:
+def peak_bytes(input_shape: tuple[int, ...], rows: Sequence[LayerResult]) -> int:
     """Forward peak estimate: weights and buffers, plus the largest input + output pair alive at once,
     plus, where branches meet, every path's output held until the join (about twice the join's)."""
-    sizes = [report.input_shape] + [layer.output_shape for layer in report.layers]
-    elements = [math.prod(shape) for shape in sizes]
-    pairs = max(a + b for a, b in itertools.pairwise(elements))
-    joins = [2 * math.prod(layer.output_shape) for layer in report.layers if layer.kind in JOINS]
-    return (report.totals.params + report.totals.buffers + pairs + max(joins, default=0)) * FLOAT32_BYTES
+    elements = [math.prod(input_shape)] + [math.prod(row.output_shape) for row in rows]
+    pairs = max((a + b for a, b in itertools.pairwise(elements)), default=elements[0])
+    joins = [2 * math.prod(row.output_shape) for row in rows if row.kind in JOINS]
+    weights = sum(row.params + row.buffers for row in rows)
+    return (weights + pairs + max(joins, default=0)) * FLOAT32_BYTES
 
 
 class _Stop(Exception):
-    """PyTorch rejected a layer: the run ends there, the check holding PyTorch's message is recorded."""
+    """PyTorch rejected a layer (or was asked about the rejected one): the run ends there."""
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 class _Runner:
@@ -109,9 +163,11 @@ class _Runner:
     itself shows whether sharing counts the parameters once: only parameters not seen before count.
     """
 
-    def __init__(self, torch: Any, device: str, rows: list[LayerResult]) -> None:
+    def __init__(self, torch: Any, device: str, rows: Sequence[LayerResult], rejected: LayerRejected | None) -> None:
         self.torch, self.device = torch, device
         self.rows = iter(rows)
+        self.rejected = rejected
+        self.rejection: Rejection | None = None
         self.modules: dict[str, Any] = {}
         self.seen: set[int] = set()
         self.checks: list[LayerCheck] = []
@@ -126,22 +182,46 @@ class _Runner:
                 x = self.branches(node, x)
         return x
 
+    def module(self, spec: LayerSpec, x: Any) -> Any:
+        module = self.modules.get(spec.shares) if spec.shares else None
+        if module is None:
+            module = build_module(spec, tuple(x.shape[1:])).to(self.device)
+        self.modules[spec.name] = module
+        return module
+
     def layer(self, spec: LayerSpec, x: Any) -> Any:
-        row = next(self.rows)
+        row = next(self.rows, None)
+        if row is None:  # the engine stopped here: ask PyTorch about the rejected layer
+            self.ask_about_rejected(spec, x)
+            raise _Stop
         try:
-            module = self.modules.get(spec.shares) if spec.shares else None
-            if module is None:
-                module = build_module(spec, tuple(x.shape[1:])).to(self.device)
-            self.modules[spec.name] = module
+            module = self.module(spec, x)
             out = module(x)
-        except (RuntimeError, ValueError, TypeError) as error:
-            self.checks.append(LayerCheck(row, None, None, None, str(error).strip().splitlines()[0]))
+        except NotCheckable as reason:
+            self.checks.append(LayerCheck(row, None, None, None, not_checkable=str(reason)))
+            return self.torch.zeros(row.output_shape, device=self.device)
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            self.checks.append(LayerCheck(row, None, None, None, _first_line(error)))
             raise _Stop from None
         new = [p for p in module.parameters() if id(p) not in self.seen]
         self.seen.update(id(p) for p in new)
         buffers = 0 if spec.shares else sum(b.numel() for b in module.buffers())
         self.checks.append(LayerCheck(row, tuple(out.shape), sum(p.numel() for p in new), buffers))
         return out
+
+    def ask_about_rejected(self, spec: LayerSpec, x: Any) -> None:
+        assert self.rejected is not None and self.rejected.layer == spec, "verify ran past the engine's rows"
+        message, kind = self.rejected.message, spec.kind
+        if message.startswith(f"{spec.name} ("):  # "name (kind): problem" -> "problem"
+            message = message.partition("): ")[2]
+        try:
+            out = self.module(spec, x)(x)
+        except NotCheckable as reason:
+            self.rejection = Rejection(spec.name, kind, message, None, None, str(reason))
+        except (RuntimeError, ValueError, TypeError, IndexError) as error:
+            self.rejection = Rejection(spec.name, kind, message, _first_line(error), None)
+        else:
+            self.rejection = Rejection(spec.name, kind, message, None, tuple(out.shape))
 
     def branches(self, node: Branches, x: Any) -> Any:
         outs = [self.sequence(path, x) if path else x for path in node.paths]
@@ -156,18 +236,32 @@ class _Runner:
             else:
                 out = x * outs[0]
         except RuntimeError as error:
-            self.checks.append(LayerCheck(row, None, None, None, str(error).strip().splitlines()[0]))
+            self.checks.append(LayerCheck(row, None, None, None, _first_line(error)))
             raise _Stop from None
         self.checks.append(LayerCheck(row, tuple(out.shape), 0, 0))
         return out
 
 
-def verify(network: Network, report: Report, *, device: str = "cpu", max_memory: int = 2 * 2**30) -> Verification:
-    """Build each layer in torch, run zeros through it, compare shapes, parameters and buffers."""
-    estimate = peak_bytes(report)
+def verify(
+    network: Network,
+    report: Report | LayerRejected,
+    *,
+    device: str = "cpu",
+    max_memory: int = 2 * 2**30,
+) -> Verification:
+    """Build each layer in torch, run zeros through it, compare shapes, parameters and buffers.
+
+    `report` is the engine's report, or its rejection of a layer (then the rows before that layer
+    are checked, and PyTorch is asked whether it rejects the layer too).
+    """
+    rejected = report if isinstance(report, LayerRejected) else None
+    rows = report.rows if isinstance(report, LayerRejected) else report.layers
+    batch = report.batch
+    input_shape = (batch, *network.input_shape)
+    estimate = peak_bytes(input_shape, rows)
     if estimate > max_memory:
         raise SpecError(
-            f"verify would need about {estimate:,} bytes ({estimate / 2**30:.2f} GiB) at batch {report.batch}, "
+            f"verify would need about {estimate:,} bytes ({estimate / 2**30:.2f} GiB) at batch {batch}, "
             f"more than --max-memory {max_memory:,}",
             hint="raise --max-memory, or lower --batch",
         )
@@ -180,10 +274,10 @@ def verify(network: Network, report: Report, *, device: str = "cpu", max_memory:
         raise TorchMissing from None
     if device == "cuda" and not torch.cuda.is_available():
         raise SpecError("--device cuda: PyTorch sees no CUDA device here", hint="use --device cpu")
-    runner = _Runner(torch, device, list(report.layers))
+    runner = _Runner(torch, device, rows, rejected)
     with torch.inference_mode():
         try:
-            runner.sequence(network.layers, torch.zeros(report.input_shape, device=device))
+            runner.sequence(network.layers, torch.zeros(input_shape, device=device))
         except _Stop:
             pass
-    return Verification(tuple(runner.checks), device, estimate)
+    return Verification(tuple(runner.checks), device, estimate, runner.rejection)
