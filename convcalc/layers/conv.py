@@ -53,7 +53,7 @@ class Conv:
                     arg="groups",
                     hint=f"{name} must be a multiple of groups",
                 )
-        kernels = per_axis(self.kernel_size, rank, "kernel_size")
+        kernels = per_axis(self.kernel_size, rank, "kernel_size", one_fits_all=False)
         strides = per_axis(self.stride, rank, "stride")
         dilations = per_axis(self.dilation, rank, "dilation")
         effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))

@@ -98,7 +98,7 @@ class AvgPool:
 def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: Any) -> Outcome:
     """Adaptive pooling: output i along an axis reads [floor(i·N/M), ceil((i + 1)·N/M))."""
     rank = spatial_rank(x, rank, family)
-    wanted = per_axis(size, rank, "output_size")
+    wanted = per_axis(size, rank, "output_size", one_fits_all=False)
     if rank == 1 and None in wanted:
         raise LayerError(
             f"{family}1d needs a size, not null (PyTorch keeps an axis with null only in 2d and 3d)",

@@ -13,9 +13,16 @@ from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
 UNIT = {"length": "position", "height": "row", "width": "column", "depth": "slice"}
 
 
-def per_axis(value: Any, rank: int, name: str) -> tuple[Any, ...]:
-    """Broadcast a scalar to every spatial axis, or check a per-axis list has one per axis."""
+def per_axis(value: Any, rank: int, name: str, *, one_fits_all: bool = True) -> tuple[Any, ...]:
+    """Broadcast a scalar to every spatial axis, or check a per-axis list has one per axis.
+
+    A one-value list counts for every axis, as PyTorch expands it (`stride: [2]` on a conv2d),
+    except where PyTorch does not: a conv's kernel_size (it shapes the weight) and adaptive
+    pooling's output_size pass `one_fits_all=False`.
+    """
     if isinstance(value, tuple):
+        if len(value) == 1 and one_fits_all and not isinstance(value[0], tuple):
+            return value * rank
         if len(value) != rank:
             raise LayerError(
                 f"'{name}' has {len(value)} values but the layer has {rank} spatial "

@@ -25,7 +25,7 @@ def _conv(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
     if not explicit_pairs:
         return conv(shape[0], a.out_channels, a.kernel_size, a.stride, padding, a.dilation, a.groups, a.bias)
     # TensorFlow SAME and [before, after] pairs have no Conv argument: pad first, as TF does.
-    kernels = per_axis(a.kernel_size, rank, "kernel_size")
+    kernels = per_axis(a.kernel_size, rank, "kernel_size", one_fits_all=False)
     dilations = per_axis(a.dilation, rank, "dilation")
     strides = per_axis(a.stride, rank, "stride")
     effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
