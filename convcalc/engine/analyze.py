@@ -6,14 +6,14 @@ problems as `Diagnostic`s.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
 from convcalc.engine.joins import PathEnd, join
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, training_bytes
 from convcalc.engine.report import GroupRef, LayerResult, Report, Totals
 from convcalc.errors import Diagnostic, SpecError
-from convcalc.layers import lookup
+from convcalc.layers import Entry, lookup
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
 from convcalc.network import Branches, Group, LayerSpec, Network, Node
@@ -40,15 +40,22 @@ class LayerRejected(SpecError):
 def _apply(layer: LayerSpec, x: TensorInfo) -> tuple[Outcome, str, str]:
     """The layer's outcome, its kind as shown, and its family (what weight sharing compares)."""
     entry = lookup(layer.kind)
-    if entry is None:  # the front ends reject unknown kinds; a hand-built Network may not
+    if entry is not None:
+        label, family = entry.display or entry.family, entry.family
+    elif hasattr(layer.args, "infer"):  # a composite's own part (the core of deform_conv)
+        label = family = layer.kind
+    else:  # the front ends reject unknown kinds; a hand-built Network may not
         raise SpecError(f"{layer.name}: unknown layer kind '{layer.kind}'", layer.span)
     try:
-        outcome = entry.kind.infer(layer.args, x, entry.rank)
+        outcome = layer.args.infer(x, entry.rank if entry else None)
     except LayerError as problem:
-        label = entry.display or entry.family
-        span = layer.arg_spans.get(problem.arg or "", layer.span)
-        raise SpecError(f"{layer.name} ({label}): {problem.message}", span, problem.hint) from None
-    return outcome, outcome.display or entry.display or entry.family, entry.family
+        raise _rule_error(layer, label, problem) from None
+    return outcome, outcome.display or label, family
+
+
+def _rule_error(layer: LayerSpec, label: str, problem: LayerError) -> SpecError:
+    span = layer.arg_spans.get(problem.arg or "", layer.span)
+    return SpecError(f"{layer.name} ({label}): {problem.message}", span, problem.hint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +91,14 @@ class _Walk:
         return x
 
     def layer(self, layer: LayerSpec, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
+        entry = lookup(layer.kind)
+        if entry is not None and hasattr(entry.kind, "expand"):
+            return self.composite(layer, entry, x, groups, path)
         try:
             outcome, kind, family = _apply(layer, x)
         except SpecError as error:
             raise LayerRejected(error, layer, tuple(self.rows), self.batch) from None
+        out = outcome.out if outcome.out.nominal or not x.nominal else replace(outcome.out, nominal=True)
         found = []
         for note in outcome.notes:
             span = layer.arg_spans.get(note.arg or "", layer.span)
@@ -103,10 +114,30 @@ class _Walk:
             # A layer without weights (relu in a shared block) shares nothing worth a mark.
             params, shares = 0, layer.shares if outcome.weights else None
         self.weights[layer.name] = _Weights(family, kind, outcome.weights)
-        self.add_row(
-            layer.name, kind, path, outcome.out, params, outcome.buffers, outcome.macs, found, layer.span, groups, shares
-        )
-        return outcome.out
+        self.add_row(layer.name, kind, path, out, params, outcome.buffers, outcome.macs, found, layer.span, groups, shares)
+        return out
+
+    def composite(self, layer: LayerSpec, entry: Entry, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
+        """A composite kind runs as a block of its parts, named `layer.part`; its notes go on the last row."""
+        label = entry.display or entry.family
+        try:
+            expansion = layer.args.expand(x, entry.rank)
+        except LayerError as problem:
+            raise LayerRejected(_rule_error(layer, label, problem), layer, tuple(self.rows), self.batch) from None
+        inner = (*groups, GroupRef(layer.name, label, path, layer.span))
+        out = x
+        for position, part in enumerate(expansion.parts):
+            shares = f"{layer.shares}.{part.name}" if layer.shares else None
+            spec = LayerSpec(part.kind, part.args, f"{layer.name}.{part.name}", layer.span, layer.arg_spans, shares)
+            out = self.layer(spec, x if part.reads_input else out, inner, f"{path}.{position}")
+        found = [
+            Diagnostic(note.code, note.severity, f"{layer.name} ({label}): {note.message}", layer.name, layer.span)
+            for note in expansion.notes
+        ]
+        if found:
+            self.diagnostics.extend(found)
+            self.rows[-1] = replace(self.rows[-1], diagnostics=self.rows[-1].diagnostics + tuple(found))
+        return out
 
     def check_share(self, layer: LayerSpec, kind: str, family: str, outcome: Outcome) -> None:
         span = layer.arg_spans.get("shared", layer.span)
@@ -173,6 +204,7 @@ class _Walk:
                 macs=macs * self.batch,
                 activations=prod(out.shape) * self.batch,
                 receptive_field=out.rf,
+                rf_nominal=out.nominal,
                 diagnostics=tuple(found),
                 span=span,
                 groups=groups,

@@ -40,7 +40,7 @@ def join(node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
             _mismatch(node, ends, "residual add needs every path to end in the same shape", _add_hint(ends))
         out = ends[0].tensor.shape
         rf, misaligned = _merge([end.tensor.rf for end in ends])
-        return Joined(TensorInfo(out, rf), 0, misaligned)
+        return Joined(TensorInfo(out, rf, _nominal(ends)), 0, misaligned)
     if node.join == "concat":
         if len({len(s) for s in shapes}) > 1 or len({s[1:] for s in shapes}) > 1:
             _mismatch(
@@ -51,7 +51,7 @@ def join(node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
             )
         out = (sum(s[0] for s in shapes), *shapes[0][1:])
         rf, misaligned = _merge([end.tensor.rf for end in ends])
-        return Joined(TensorInfo(out, rf), 0, misaligned)
+        return Joined(TensorInfo(out, rf, _nominal(ends)), 0, misaligned)
     gate = ends[0].tensor.shape
     broadcast = (x.channels, *([1] * len(x.spatial)))
     if gate not in (x.shape, broadcast):
@@ -65,7 +65,11 @@ def join(node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
         )
     # The gate is one value per channel (or per element); the receptive field is the input's own,
     # the gate's global context is documented, not folded in (README: conventions).
-    return Joined(TensorInfo(x.shape, x.rf), prod(x.shape), None)
+    return Joined(TensorInfo(x.shape, x.rf, x.nominal or _nominal(ends)), prod(x.shape), None)
+
+
+def _nominal(ends: list[PathEnd]) -> bool:
+    return any(end.tensor.nominal for end in ends)
 
 
 def _add_hint(ends: list[PathEnd]) -> str:

@@ -47,6 +47,7 @@ class LayerResult:
     span: Span | None = field(default=None, compare=False)
     groups: tuple[GroupRef, ...] = ()
     shares: str | None = None
+    rf_nominal: bool = False  # after a deformable conv: the field moves with learned offsets
 
 
 @dataclass(frozen=True, slots=True)

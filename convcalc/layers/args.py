@@ -17,7 +17,7 @@ from typing import Any
 from convcalc.errors import SpecError
 from convcalc.source import Span
 
-PADDING_MODES = ("same", "valid", "tf_same")
+PADDING_MODES = ("same", "valid", "tf_same", "same_upper", "same_lower")
 
 
 class ArgProblem(Exception):
@@ -107,6 +107,7 @@ def _choice(*options: str) -> Check:
 
 
 positive_int = Check("a positive integer", _int_at_least(1))
+nonnegative_int = Check("a non-negative integer", _int_at_least(0))
 any_int = Check("an integer", lambda v: _int_at_least(-(2**63))(v))
 positive_axes = Check("a positive integer or one per axis", _axes(_int_at_least(1)))
 nonnegative_axes = Check("a non-negative integer or one per axis", _axes(_int_at_least(0)))
@@ -121,10 +122,23 @@ number = Check("a number", _number)
 probability = Check("a number between 0 and 1", _probability)
 padding = Check(
     "a non-negative integer, one per axis, [before, after] pairs per axis, "
-    "or one of 'same', 'valid', 'tf_same'",
+    "or one of 'same', 'valid', 'tf_same', 'same_upper', 'same_lower'",
     _padding,
 )
 approximate = _choice("none", "tanh")
+UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")
+upsample_mode = _choice(*UPSAMPLE_MODES)
+optional_boolean = Check("true or false", _optional(_boolean))
+
+
+def _positive_number(value: Any) -> float:
+    number = _number(value)
+    if number <= 0:
+        raise ArgProblem
+    return number
+
+
+optional_scale = Check("a positive number or one per axis", _optional(_axes(_positive_number)))
 
 REQUIRED: Any = dataclasses.MISSING
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
+from typing import Any
 
 from convcalc.layers.rf import AxisRF
 
@@ -24,6 +25,7 @@ class TensorInfo:
 
     shape: tuple[int, ...]
     rf: tuple[AxisRF, ...] | None
+    nominal: bool = False  # the field passed a deformable conv: its offsets are learned, the field is nominal
 
     @property
     def spatial(self) -> tuple[int, ...]:
@@ -63,6 +65,28 @@ class Outcome:
     @property
     def params(self) -> int:
         return sum(prod(shape) for shape in self.weights)
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One layer of a composite kind: its name inside the composite, its kind, its arguments.
+
+    `reads_input`: the part reads the composite's input rather than the previous part's output
+    (a deformable conv's offset predictor does).
+    """
+
+    name: str
+    kind: str
+    args: Any
+    reads_input: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """What a composite kind (separable, deform_conv, ...) stands for: its parts and notes."""
+
+    parts: tuple[Part, ...]
+    notes: tuple[Note, ...] = ()
 
 
 class LayerError(Exception):

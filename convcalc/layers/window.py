@@ -46,7 +46,8 @@ def resolve_padding(
 
     'same' is PyTorch's: stride 1 only, total d·(k − 1), the odd pixel at the end.
     'tf_same' is TensorFlow's SAME: out = ceil(N/S), total = max((out − 1)·S + k_eff − N, 0),
-    the odd pixel at the end. 'valid' is no padding.
+    the odd pixel at the end; ONNX's 'same_upper' is the same rule and 'same_lower' puts the odd
+    pixel at the start. 'valid' is no padding.
     """
     if padding == "valid":
         return ((0, 0),) * rank
@@ -58,12 +59,13 @@ def resolve_padding(
                 hint="use padding 'tf_same' for TensorFlow's SAME, or an explicit padding",
             )
         return tuple(((k - 1) // 2, (k - 1) - (k - 1) // 2) for k in kernels)
-    if padding == "tf_same":
+    if padding in ("tf_same", "same_upper", "same_lower"):
         pairs = []
         for n, k, s in zip(sizes, kernels, strides):
             out = -(-n // s)
             total = max((out - 1) * s + k - n, 0)
-            pairs.append((total // 2, total - total // 2))
+            small, large = total // 2, total - total // 2
+            pairs.append((large, small) if padding == "same_lower" else (small, large))
         return tuple(pairs)
     if isinstance(padding, tuple) and padding and isinstance(padding[0], tuple):
         return per_axis(padding, rank, "padding")
@@ -90,6 +92,16 @@ def pool_out_len(n: int, kernel: int, stride: int, pad: int, dilation: int, ceil
 
 def _decimal(value: Fraction) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
+
+
+def asymmetric_padding_note(rank: int, pads: tuple[tuple[int, int], ...]) -> tuple[Note, ...]:
+    """When padding differs before and after, say what is applied on each side (an info)."""
+    if all(lo == hi for lo, hi in pads):
+        return ()
+    sides = {1: (("left", "right"),), 2: (("top", "bottom"), ("left", "right")),
+             3: (("front", "back"), ("top", "bottom"), ("left", "right"))}[rank]
+    applied = ", ".join(f"{a} {lo}, {b} {hi}" for (a, b), (lo, hi) in zip(sides, pads))
+    return (Note("asymmetric-padding", f"padding applied: {applied}", arg="padding", severity="info"),)
 
 
 def non_whole_notes(

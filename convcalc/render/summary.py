@@ -10,8 +10,9 @@ NUMERIC = {"#", "params", "MACs", "RF", "jump"}
 
 
 def layer_cells(layer: LayerResult) -> tuple[str, ...]:
-    """One row; a layer with warnings carries '⚠' after its name (details listed below), and a
-    layer that reuses another's weights shows whose in place of its parameter count."""
+    """One row; a layer with warnings carries '⚠' after its name (details listed below), a
+    layer that reuses another's weights shows whose in place of its parameter count, and a
+    nominal receptive field (after a deformable conv) reads '~19'."""
     name = layer.name + (" ⚠" if warned(layer) else "")
     return (
         str(layer.index),
@@ -20,7 +21,7 @@ def layer_cells(layer: LayerResult) -> tuple[str, ...]:
         shape(layer.output_shape),
         f"shared ({layer.shares})" if layer.shares else grouped(layer.params),
         grouped(layer.macs),
-        per_axis(layer.receptive_field, "size"),
+        ("~" if layer.rf_nominal and layer.receptive_field else "") + per_axis(layer.receptive_field, "size"),
         per_axis(layer.receptive_field, "jump"),
     )
 

@@ -10,7 +10,7 @@ from convcalc.render.numbers import per_axis, shape
 
 COLUMNS = (
     "index", "name", "kind", "path", "output_shape", "params", "trainable_params", "buffers",
-    "macs", "activations", "rf_size", "rf_jump", "rf_start", "rf_center", "warnings",
+    "macs", "activations", "rf_size", "rf_jump", "rf_start", "rf_center", "warnings", "rf_nominal",
 )
 
 
@@ -26,6 +26,7 @@ def to_csv(report: Report) -> str:
                 layer.trainable_params, layer.buffers, layer.macs, layer.activations,
                 *(per_axis(rf, key) if rf is not None else "" for key in ("size", "jump", "start", "center")),
                 " | ".join(d.message for d in layer.diagnostics),
+                "true" if layer.rf_nominal else "false",
             )
         )
     return out.getvalue()

@@ -25,6 +25,7 @@ def _layer(layer: LayerResult) -> dict[str, Any]:
     field = None
     if rf is not None:
         field = {key: [json_number(getattr(axis, key)) for axis in rf] for key in ("size", "jump", "start", "center")}
+        field["nominal"] = layer.rf_nominal
     return {
         "index": layer.index,
         "name": layer.name,

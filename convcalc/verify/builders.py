@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from convcalc.layers import lookup
+from convcalc.layers.resize import crop_offsets
 from convcalc.layers.window import effective_kernel, per_axis, resolve_padding
 from convcalc.network import LayerSpec
 
@@ -21,10 +22,12 @@ def _rank(spec_rank: int | None, shape: tuple[int, ...]) -> int:
 def _conv(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
     conv = getattr(nn, f"Conv{rank}d")
     padding = a.padding
-    explicit_pairs = padding == "tf_same" or (isinstance(padding, tuple) and padding and isinstance(padding[0], tuple))
+    explicit_pairs = padding in ("tf_same", "same_upper", "same_lower") or (
+        isinstance(padding, tuple) and padding and isinstance(padding[0], tuple)
+    )
     if not explicit_pairs:
         return conv(shape[0], a.out_channels, a.kernel_size, a.stride, padding, a.dilation, a.groups, a.bias)
-    # TensorFlow SAME and [before, after] pairs have no Conv argument: pad first, as TF does.
+    # TensorFlow/ONNX SAME and [before, after] pairs have no Conv argument: pad first, as TF does.
     kernels = per_axis(a.kernel_size, rank, "kernel_size", one_fits_all=False)
     dilations = per_axis(a.dilation, rank, "dilation")
     strides = per_axis(a.stride, rank, "stride")
@@ -44,11 +47,39 @@ def _layernorm(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
     return nn.LayerNorm(normalized, a.eps, a.elementwise_affine, bias=a.bias)
 
 
+def _crop(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
+    """No torch.nn module crops; tensor slicing does, and that is what a spec's crop means."""
+    starts = crop_offsets(a, shape[1:])
+    sizes = per_axis(a.size, len(shape) - 1, "size")
+    window = (slice(None), slice(None), *(slice(o, o + m) for o, m in zip(starts, sizes)))
+
+    class Crop(nn.Module):  # type: ignore[misc, name-defined]
+        def forward(self, x: Any) -> Any:
+            return x[window]
+
+    return Crop()
+
+
+def _deform_core(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
+    try:
+        from torchvision.ops import DeformConv2d
+    except (ImportError, RuntimeError) as missing:  # absent, or built for another torch (its ops fail to load)
+        raise NotCheckable(f"needs torchvision.ops.DeformConv2d, which does not import here ({missing})") from None
+    return DeformConv2d(shape[0], a.out_channels, a.kernel_size, a.stride, a.padding, a.dilation, a.groups, a.bias)
+
+
 _DROPOUT = {"dropout": "Dropout", "dropout1d": "Dropout1d", "dropout2d": "Dropout2d", "dropout3d": "Dropout3d",
             "alphadropout": "AlphaDropout"}
 
 BUILDERS: dict[str, Callable[[Any, Any, int, tuple[int, ...]], Any]] = {
     "conv": _conv,
+    "convtranspose": lambda nn, a, r, s: getattr(nn, f"ConvTranspose{r}d")(
+        s[0], a.out_channels, a.kernel_size, a.stride, a.padding, a.output_padding, a.groups, a.bias, a.dilation
+    ),
+    "upsample": lambda nn, a, r, s: nn.Upsample(a.size, a.scale_factor, a.mode, a.align_corners),
+    "pixelshuffle": lambda nn, a, r, s: nn.PixelShuffle(a.upscale_factor),
+    "pixelunshuffle": lambda nn, a, r, s: nn.PixelUnshuffle(a.downscale_factor),
+    "crop": _crop,
     "maxpool": lambda nn, a, r, s: getattr(nn, f"MaxPool{r}d")(a.kernel_size, a.stride, a.padding, a.dilation,
                                                                   ceil_mode=a.ceil_mode),
     "avgpool": lambda nn, a, r, s: getattr(nn, f"AvgPool{r}d")(a.kernel_size, a.stride, a.padding, a.ceil_mode,
@@ -89,10 +120,12 @@ def build_module(layer: LayerSpec, shape: tuple[int, ...]) -> Any:
 
     entry = lookup(layer.kind)
     if entry is None:
+        if layer.kind == "deformconvcore":  # deform_conv's own part
+            return _deform_core(nn, layer.args, 2, shape)
         raise NotCheckable(f"unknown layer kind '{layer.kind}'")
     if entry.family == "dropout":
         return getattr(nn, _DROPOUT[layer.kind])(layer.args.p)
     builder = BUILDERS.get(entry.family)
     if builder is None:
         raise NotCheckable(f"PyTorch has no module for '{entry.family}'")
-    return builder(nn, layer.args, _rank(entry.rank, shape), shape)
+    return builder(nn, layer.args, _rank(entry.rank, shape), shape).eval()

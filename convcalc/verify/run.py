@@ -19,6 +19,8 @@ from typing import Any
 from convcalc.engine import LayerRejected
 from convcalc.engine.report import LayerResult, Report
 from convcalc.errors import SpecError
+from convcalc.layers import Entry, lookup
+from convcalc.layers.tensor import TensorInfo
 from convcalc.network import Branches, Group, LayerSpec, Network, Node
 from convcalc.verify.builders import NotCheckable, build_module
 
@@ -189,14 +191,30 @@ class _Runner:
         self.modules[spec.name] = module
         return module
 
-    def layer(self, spec: LayerSpec, x: Any) -> Any:
+    def composite(self, spec: LayerSpec, entry: Entry, x: Any) -> Any:
+        """A composite's parts, expanded by the same rule the engine used, each a checked row."""
+        expansion = spec.args.expand(TensorInfo(tuple(x.shape[1:]), None), entry.rank)
+        out, made = x, {}
+        for part in expansion.parts:
+            shares = f"{spec.shares}.{part.name}" if spec.shares else None
+            inner = LayerSpec(part.kind, part.args, f"{spec.name}.{part.name}", spec.span, spec.arg_spans, shares)
+            # deform_conv's core also reads the offsets (and the v2 mask) its sibling parts predicted
+            extra = tuple(made[name] for name in ("offset", "mask") if name in made) if part.kind == "deformconvcore" else ()
+            out = self.layer(inner, x if part.reads_input else out, extra)
+            made[part.name] = out
+        return out
+
+    def layer(self, spec: LayerSpec, x: Any, extra: tuple[Any, ...] = ()) -> Any:
+        entry = lookup(spec.kind)
+        if entry is not None and hasattr(entry.kind, "expand"):
+            return self.composite(spec, entry, x)
         row = next(self.rows, None)
         if row is None:  # the engine stopped here: ask PyTorch about the rejected layer
             self.ask_about_rejected(spec, x)
             raise _Stop
         try:
             module = self.module(spec, x)
-            out = module(x)
+            out = module(x, *extra)
         except NotCheckable as reason:
             self.checks.append(LayerCheck(row, None, None, None, not_checkable=str(reason)))
             return self.torch.zeros(row.output_shape, device=self.device)

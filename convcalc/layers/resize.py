@@ -1,0 +1,186 @@
+"""Layers that resize the spatial axes without weights: upsample, pixel (un)shuffle, crop.
+
+Their receptive fields follow the Distill article's treatment of upsampling: a layer that reads
+k input features per output is a kernel of size k, and an upsampling factor s divides the jump
+(j/s, kept exact as a Fraction).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, ClassVar
+
+from convcalc.layers.args import (
+    arg,
+    nonnegative_axes,
+    optional_boolean,
+    optional_positive_axes,
+    optional_scale,
+    positive_axes,
+    positive_int,
+    upsample_mode,
+)
+from convcalc.layers.registry import register
+from convcalc.layers.rf import AxisRF, exact
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text, spatial_rank
+from convcalc.layers.window import per_axis
+
+# Input features each output reads along one axis, per mode (the Distill "kernel" of upsampling).
+_TAPS = {"nearest": 1, "nearest-exact": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
+_MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+def _upsampled(a: AxisRF, taps: int, factor: Fraction) -> AxisRF:
+    """Each output reads `taps` neighbouring inputs; outputs are 1/factor input pixels apart."""
+    return AxisRF(exact(a.size + (taps - 1) * a.jump), exact(Fraction(a.jump) / factor), a.start)
+
+
+@register("upsample", "interpolate")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Upsample:
+    """Upsampling (torch.nn.Upsample, F.interpolate) to a size or by a scale factor.
+
+    Output per axis: `size`, or floor(N·scale_factor) as PyTorch computes it. No weights, no MACs
+    (interpolation weights are fixed, like pooling's).
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("size", "scale_factor", "mode")
+    example: ClassVar[str] = "upsample:scale_factor=2"
+
+    size: Any = arg(optional_positive_axes, None, doc="output size per axis")
+    scale_factor: Any = arg(optional_scale, None, aliases=("scale",), doc="multiplier per axis")
+    mode: str = arg(upsample_mode, "nearest", doc="nearest, nearest-exact, linear, bilinear, bicubic, trilinear")
+    align_corners: bool | None = arg(optional_boolean, None, doc="linear modes only: align the corner pixels")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        rank = spatial_rank(x, None, "upsample")
+        if (self.size is None) == (self.scale_factor is None):
+            raise LayerError(
+                "upsample needs either size or scale_factor, not both and not neither",
+                arg="size" if self.size is not None else None,
+                hint="give size: [H, W] for a fixed size, or scale_factor: 2",
+            )
+        wanted = _MODE_RANK.get(self.mode)
+        if wanted is not None and wanted != rank:
+            raise LayerError(
+                f"mode '{self.mode}' works on {wanted}-d inputs, and this input has {rank} spatial "
+                f"{'axis' if rank == 1 else 'axes'}",
+                arg="mode",
+                hint={1: "use 'linear'", 2: "use 'bilinear' or 'bicubic'", 3: "use 'trilinear'"}[rank],
+            )
+        if self.align_corners is not None and wanted is None:
+            raise LayerError(
+                f"align_corners applies to linear, bilinear, bicubic and trilinear modes, not '{self.mode}'",
+                arg="align_corners",
+                hint="leave align_corners out with nearest modes",
+            )
+        if self.size is not None:
+            out = per_axis(self.size, rank, "size", one_fits_all=False)
+            factors = tuple(Fraction(m, n) for m, n in zip(out, x.spatial))
+        else:
+            scales = per_axis(self.scale_factor, rank, "scale_factor", one_fits_all=False)
+            out = tuple(math.floor(n * s) for n, s in zip(x.spatial, scales))
+            factors = tuple(Fraction(str(s)) for s in scales)
+            if any(m < 1 for m in out):
+                raise LayerError(
+                    f"scale_factor gives an empty output {shape_text(out)}", arg="scale_factor", hint="use a larger factor"
+                )
+        rf = None if x.rf is None else tuple(_upsampled(a, _TAPS[self.mode], f) for a, f in zip(x.rf, factors))
+        return Outcome(out=TensorInfo((x.channels, *out), rf))
+
+
+def _two_spatial_axes(x: TensorInfo, family: str) -> None:
+    if len(x.spatial) != 2:
+        raise LayerError(
+            f"{family} works on (C, H, W) inputs, got {shape_text(x.shape)}",
+            hint="PyTorch shuffles the last two axes only",
+        )
+
+
+@register("pixelshuffle")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PixelShuffle:
+    """Pixel shuffle (torch.nn.PixelShuffle): (C·r², H, W) -> (C, H·r, W·r), sub-pixel upsampling."""
+
+    positional: ClassVar[tuple[str, ...]] = ("upscale_factor",)
+    example: ClassVar[str] = "pixelshuffle:2"
+
+    upscale_factor: int = arg(positive_int, aliases=("r",), doc="upscaling factor r")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        _two_spatial_axes(x, "pixelshuffle")
+        r = self.upscale_factor
+        if x.channels % (r * r):
+            raise LayerError(
+                f"the {x.channels} input channels are not a multiple of r² = {r * r}",
+                arg="upscale_factor",
+                hint=f"give the layer before it a multiple of {r * r} channels",
+            )
+        rf = None if x.rf is None else tuple(_upsampled(a, 1, Fraction(r)) for a in x.rf)
+        return Outcome(out=TensorInfo((x.channels // (r * r), *(n * r for n in x.spatial)), rf))
+
+
+@register("pixelunshuffle")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PixelUnshuffle:
+    """Pixel unshuffle (torch.nn.PixelUnshuffle): (C, H·r, W·r) -> (C·r², H, W).
+
+    Each output position's r² channels hold an r×r block of the input, so the receptive field
+    grows as an r×r kernel with stride r would.
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("downscale_factor",)
+    example: ClassVar[str] = "pixelunshuffle:2"
+
+    downscale_factor: int = arg(positive_int, aliases=("r",), doc="downscaling factor r")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        _two_spatial_axes(x, "pixelunshuffle")
+        r = self.downscale_factor
+        if any(n % r for n in x.spatial):
+            raise LayerError(
+                f"the input's height and width {shape_text(x.spatial)} are not multiples of {r}",
+                arg="downscale_factor",
+                hint=f"crop or pad the input to a multiple of {r}",
+            )
+        rf = None if x.rf is None else tuple(a.then(r, r, 0) for a in x.rf)
+        return Outcome(out=TensorInfo((x.channels * r * r, *(n // r for n in x.spatial)), rf))
+
+
+@register("crop", "centercrop")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Crop:
+    """Crop the spatial axes to `size`, centred unless `offset` says where to start.
+
+    No torch.nn module does this; verify runs it as tensor slicing. U-Net crops its skip
+    connections this way.
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("size",)
+    example: ClassVar[str] = "crop:24"
+
+    size: Any = arg(positive_axes, doc="output size per axis")
+    offset: Any = arg(nonnegative_axes, None, doc="first kept index per axis; default centred, (N − size)//2")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        rank = spatial_rank(x, None, "crop")
+        sizes = per_axis(self.size, rank, "size")
+        offsets = crop_offsets(self, x.spatial)
+        if any(o + m > n for o, m, n in zip(offsets, sizes, x.spatial)):
+            raise LayerError(
+                f"cannot crop {shape_text(sizes)} at offset {shape_text(offsets)} from {shape_text(x.spatial)}",
+                arg="size",
+                hint="the crop must fit inside its input",
+            )
+        rf = None if x.rf is None else tuple(a.then(1, 1, -o) for a, o in zip(x.rf, offsets))
+        return Outcome(out=TensorInfo((x.channels, *sizes), rf))
+
+
+def crop_offsets(crop: Crop, spatial: tuple[int, ...]) -> tuple[int, ...]:
+    """Where a crop starts on each axis: given, or centred with the odd pixel after."""
+    sizes = per_axis(crop.size, len(spatial), "size")
+    if crop.offset is None:
+        return tuple(max(0, (n - m) // 2) for n, m in zip(spatial, sizes))
+    return per_axis(crop.offset, len(spatial), "offset")
