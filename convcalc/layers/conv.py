@@ -153,7 +153,7 @@ class ConvTranspose:
             raise LayerError(
                 f"the output would be {shape_text(out)}: (N − 1)·S − 2P + d·(F − 1) + output_padding + 1 is below 1",
                 arg="padding",
-                hint="use less padding or a larger kernel or stride",
+                hint="use less padding or a larger kernel or stride (PyTorch returns an empty tensor or fails here)",
             )
         rf = None
         if x.rf is not None:

@@ -55,6 +55,8 @@ def _crop(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
 
     class Crop(nn.Module):  # type: ignore[misc, name-defined]
         def forward(self, x: Any) -> Any:
+            if any(o + m > n for o, m, n in zip(starts, sizes, x.shape[2:])):
+                raise ValueError(f"a {sizes} crop at {starts} does not fit in {tuple(x.shape[2:])}")  # slicing would clamp
             return x[window]
 
     return Crop()

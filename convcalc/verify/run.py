@@ -239,7 +239,10 @@ class _Runner:
         except (RuntimeError, ValueError, TypeError, IndexError) as error:
             self.rejection = Rejection(spec.name, kind, message, _first_line(error), None)
         else:
-            self.rejection = Rejection(spec.name, kind, message, None, tuple(out.shape))
+            if out.numel() == 0:  # an empty tensor is no result: the engine's rejection stands
+                self.rejection = Rejection(spec.name, kind, message, f"an empty output {tuple(out.shape)}", None)
+            else:
+                self.rejection = Rejection(spec.name, kind, message, None, tuple(out.shape))
 
     def branches(self, node: Branches, x: Any) -> Any:
         outs = [self.sequence(path, x) if path else x for path in node.paths]
