@@ -18,7 +18,8 @@ def test_every_example_verifies(spec, run):
     code, out, err = run("verify", str(EXAMPLES / spec), "--format", "json")
     payload = json.loads(out)
     assert (code, payload["agrees"], payload["first_divergence"]) == (0, True, None), err
-    assert all(layer["agrees"] for layer in payload["layers"])
+    for layer in payload["layers"]:  # only a deformable conv may lack a PyTorch module (torchvision's)
+        assert layer["agrees"] or (layer["status"], layer["kind"]) == ("not checkable", "deformconv2d"), layer
 
 
 @needs_torch

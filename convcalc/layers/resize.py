@@ -159,7 +159,7 @@ class Crop:
     """
 
     positional: ClassVar[tuple[str, ...]] = ("size",)
-    example: ClassVar[str] = "crop:24"
+    example: ClassVar[str] = "crop:8"
 
     size: Any = arg(positive_axes, doc="output size per axis")
     offset: Any = arg(nonnegative_axes, None, doc="first kept index per axis; default centred, (N − size)//2")
