@@ -114,8 +114,9 @@ class _Walk:
             # A layer without weights (relu in a shared block) shares nothing worth a mark.
             params, shares = 0, layer.shares if outcome.weights else None
         self.weights[layer.name] = _Weights(family, kind, outcome.weights)
-        self.add_row(layer.name, kind, path, out, params, outcome.buffers, outcome.macs, found, layer.span, groups, shares)
-        return out
+        return self.add_row(
+            layer.name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, groups, shares
+        )
 
     def composite(self, layer: LayerSpec, entry: Entry, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
         """A composite kind runs as a block of its parts, named `layer.part`; its notes go on the last row."""
@@ -173,14 +174,14 @@ class _Walk:
                 "the field shown is the largest"
             )
             found.append(Diagnostic("rf-misaligned", "warning", message, node.name, node.span))
-        self.add_row(node.name, node.join, path, joined.out, 0, 0, joined.macs, found, node.span, groups, None)
-        return joined.out
+        return self.add_row(node.name, node.join, path, x, joined.out, 0, 0, joined.macs, found, node.span, groups, None)
 
     def add_row(
         self,
         name: str,
         kind: str,
         path: str,
+        x: TensorInfo,
         out: TensorInfo,
         params: int,
         buffers: int,
@@ -189,7 +190,8 @@ class _Walk:
         span: Span | None,
         groups: tuple[GroupRef, ...],
         shares: str | None,
-    ) -> None:
+    ) -> TensorInfo:
+        """Record a row; returns its output, marked as made by this row."""
         self.diagnostics.extend(found)
         self.rows.append(
             LayerResult(
@@ -209,8 +211,11 @@ class _Walk:
                 span=span,
                 groups=groups,
                 shares=shares,
+                input_shape=(self.batch, *x.shape),
+                input_from=x.producer,
             )
         )
+        return replace(out, producer=name)
 
 
 def analyze(

@@ -41,6 +41,8 @@ def fold(report: Report, depth: int) -> Report:
                 diagnostics=tuple(d for row in members for d in row.diagnostics),
                 span=group.span,
                 groups=last.groups[:level],
+                input_shape=members[0].input_shape,
+                input_from=members[0].input_from,
             )
         )
     return replace(report, layers=tuple(rows))

@@ -48,6 +48,8 @@ class LayerResult:
     groups: tuple[GroupRef, ...] = ()
     shares: str | None = None
     rf_nominal: bool = False  # after a deformable conv: the field moves with learned offsets
+    input_shape: tuple[int, ...] = ()  # what the row reads (a join: its block's input)
+    input_from: str | None = None  # the row that produced that input; None: the network's input
 
 
 @dataclass(frozen=True, slots=True)

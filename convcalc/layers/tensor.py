@@ -6,7 +6,7 @@ in the engine, so no layer has to think about it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
@@ -26,6 +26,7 @@ class TensorInfo:
     shape: tuple[int, ...]
     rf: tuple[AxisRF, ...] | None
     nominal: bool = False  # the field passed a deformable conv: its offsets are learned, the field is nominal
+    producer: str | None = field(default=None, compare=False)  # the row that made it (set by the engine)
 
     @property
     def spatial(self) -> tuple[int, ...]:

@@ -31,6 +31,7 @@ def _layer(layer: LayerResult) -> dict[str, Any]:
         "name": layer.name,
         "kind": layer.kind,
         "path": layer.path,
+        "input_shape": list(layer.input_shape),
         "output_shape": list(layer.output_shape),
         "params": layer.params,
         "trainable_params": layer.trainable_params,
