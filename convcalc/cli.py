@@ -194,4 +194,6 @@ def kinds() -> None:
 
 
 def main() -> None:
+    import convcalc.cli_teach  # noqa: F401  (registers explain, solve, conv, pool, quiz, grade)
+
     app(prog_name="convcalc")
