@@ -191,3 +191,82 @@ def solve(
     typer.echo("\n".join(lines))
     if not found:
         raise typer.Exit(1)
+
+
+@app.command()
+def conv(
+    matrix: str = typer.Option(..., "--input", help="Rows separated by ';' (channels by '|'), or a .csv/.yaml/.txt file."),
+    kernel: str = typer.Option(..., "--kernel", "-k", help="The kernel, written like --input (one matrix per channel)."),
+    stride: int = typer.Option(1, "--stride", "-s", min=1, help="Stride S."),
+    padding: int = typer.Option(0, "--padding", "-p", min=0, help="Zero padding P on each side."),
+    dilation: int = typer.Option(1, "--dilation", "-d", min=1, help="Dilation D."),
+    bias: str = typer.Option("0", "--bias", help="A bias added to every output."),
+    steps: bool = typer.Option(False, "--steps", help="Show each window's products and sum."),
+    flip: bool = typer.Option(False, "--flip", help="True convolution (f*g): flip the kernel first."),
+    lang: Lang = LANG,
+) -> None:
+    """Compute a small convolution by hand: the output grid, and with --steps every window.
+
+    convcalc conv --input "1 2 3; 4 5 6; 7 8 9" --kernel "0 1; 2 3" --steps
+    """
+    from convcalc.teach.grid import convolve, grid_lines, parse_number, read_tensor, text
+    from convcalc.teach.text import say
+
+    try:
+        x, w = read_tensor(matrix, "--input"), read_tensor(kernel, "--kernel")
+        b = parse_number(bias)
+        out, windows = convolve(x, w, stride, padding, dilation, b, flip)
+    except SpecError as error:
+        fail(error)
+    code = lang.value
+    lines = [say(code, "grid.flipped" if flip else "grid.note")]
+    if steps:
+        for i, j, terms in windows:
+            products = " + ".join(f"{text(k)}·{text(v)}" for k, v in terms)
+            key = "grid.step_bias" if b else "grid.step_conv"
+            lines.append("  " + say(code, key, i=i, j=j, terms=products, bias=text(b), value=text(out[i][j])))
+    lines.append(say(code, "grid.output", rows=len(out), cols=len(out[0])))
+    lines += grid_lines(out)
+    typer.echo("\n".join(lines))
+
+
+class PoolMode(str, Enum):
+    max = "max"
+    avg = "avg"
+
+
+@app.command()
+def pool(
+    matrix: str = typer.Option(..., "--input", help="Rows separated by ';' (channels by '|'), or a file."),
+    kernel: int = typer.Option(..., "--kernel", "-k", min=1, help="Window size F."),
+    stride: int | None = typer.Option(None, "--stride", "-s", min=1, help="Stride S (default F)."),
+    padding: int = typer.Option(0, "--padding", "-p", min=0, help="Padding P on each side."),
+    mode: PoolMode = typer.Option(PoolMode.max, "--mode", help="max or avg."),
+    steps: bool = typer.Option(False, "--steps", help="Show each window."),
+    lang: Lang = LANG,
+) -> None:
+    """Compute max or average pooling by hand, per channel.
+
+    convcalc pool --input "1 1 2 4; 5 6 7 8; 3 2 1 0; 1 2 3 4" --kernel 2 --steps
+    """
+    from convcalc.teach.grid import grid_lines, read_tensor, text
+    from convcalc.teach.grid import pool as run_pool
+    from convcalc.teach.text import say
+
+    try:
+        out, windows = run_pool(read_tensor(matrix, "--input"), kernel, stride or kernel, padding, mode.value)
+    except SpecError as error:
+        fail(error)
+    code = lang.value
+    lines = []
+    for channel, (grid, channel_steps) in enumerate(zip(out, windows)):
+        if len(out) > 1:
+            lines.append(say(code, "grid.channel", c=channel))
+        if steps:
+            for i, j, values in channel_steps:
+                shown = ", ".join(text(v) for v in values) if mode is PoolMode.max else " + ".join(text(v) for v in values)
+                key = "grid.step_max" if mode is PoolMode.max else "grid.step_avg"
+                lines.append("  " + say(code, key, i=i, j=j, terms=shown, count=len(values), value=text(grid[i][j])))
+        lines.append(say(code, "grid.output", rows=len(grid), cols=len(grid[0])))
+        lines += grid_lines(grid)
+    typer.echo("\n".join(lines))
