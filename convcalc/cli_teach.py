@@ -270,3 +270,94 @@ def pool(
         lines.append(say(code, "grid.output", rows=len(grid), cols=len(grid[0])))
         lines += grid_lines(grid)
     typer.echo("\n".join(lines))
+
+
+class Level(str, Enum):
+    easy = "easy"
+    medium = "medium"
+    hard = "hard"
+
+
+@app.command()
+def quiz(
+    count: int = typer.Option(10, "--count", "-n", min=1, max=200, help="Number of exercises."),
+    seed: int = typer.Option(..., "--seed", help="The same seed gives the same quiz."),
+    level: Level = typer.Option(Level.medium, "--level", help="easy, medium or hard."),
+    out: str = typer.Option(".", "--out", "-o", help="Folder for questions.md, answers.md and key.yaml."),
+    lang: Lang = LANG,
+) -> None:
+    """Generate exercises with an answer key: questions.md, answers.md (worked) and key.yaml (for grade)."""
+    from pathlib import Path
+
+    import yaml
+
+    from convcalc.teach import quiz as teach_quiz
+
+    questions = teach_quiz.make(seed, count, level.value)
+    folder = Path(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "questions.md").write_text(teach_quiz.questions_markdown(lang.value, seed, level.value, questions), encoding="utf-8")
+        (folder / "answers.md").write_text(teach_quiz.key_markdown(lang.value, seed, level.value, questions), encoding="utf-8")
+        key = teach_quiz.key_data(seed, level.value, lang.value, questions)
+        (folder / "key.yaml").write_text(yaml.safe_dump(key, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    except OSError as problem:
+        fail(SpecError(f"cannot write the quiz to '{folder}': {problem.strerror or problem}", hint="check --out"))
+    typer.echo(f"{folder / 'questions.md'}\n{folder / 'answers.md'}\n{folder / 'key.yaml'}")
+
+
+class GradeFormat(str, Enum):
+    text = "text"
+    json = "json"
+    gradescope = "gradescope"
+
+
+@app.command()
+def grade(
+    key: str = typer.Argument(..., help="key.yaml from convcalc quiz, or a network spec."),
+    answers: str = typer.Argument(..., help="The student's answers: YAML, question id -> answer."),
+    fmt: GradeFormat = typer.Option(GradeFormat.text, "--format", "-f", help="text, json, or gradescope (results.json)."),
+    lang: Lang = LANG,
+) -> None:
+    """Grade an answer file: a verdict per question, the worked answer for wrong ones, the score."""
+    import json
+
+    from convcalc.teach import grade as teach_grade
+
+    try:
+        key_data = _yaml_mapping(key, "key")
+        answer_data = _yaml_mapping(answers, "answers")
+        if "questions" in key_data:
+            verdicts = teach_grade.grade_quiz(key_data, answer_data, lang.value)
+        else:
+            verdicts = teach_grade.grade_spec(read_network([key], None, None), answer_data, lang.value)
+    except SpecError as error:
+        fail(error)
+    if fmt is GradeFormat.gradescope:
+        typer.echo(json.dumps(teach_grade.gradescope(lang.value, verdicts), indent=2, ensure_ascii=False))
+    elif fmt is GradeFormat.json:
+        payload = [{"id": v.id, "correct": v.correct, "expected": teach_grade.quiz.shown(v.expected),
+                    "answer": None if v.got is None else teach_grade.quiz.shown(v.got)} for v in verdicts]
+        typer.echo(json.dumps({"score": sum(v.correct for v in verdicts), "total": len(verdicts), "questions": payload},
+                              indent=2, ensure_ascii=False))
+    else:
+        typer.echo("\n".join(teach_grade.score_lines(lang.value, verdicts)))
+
+
+def _yaml_mapping(path: str, what: str) -> dict:
+    """A YAML file whose top level is a mapping; errors point at the file."""
+    from pathlib import Path
+
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as problem:
+        raise SpecError(f"cannot read {what} file '{path}': {problem.strerror or problem}", hint="check the path") from None
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}: " if mark else f"{path}: "
+        raise SpecError(f"{where}invalid YAML: {problem.problem}", hint="check indentation and colons") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: the {what} file must be a mapping (question id: answer)", hint="q1: 5")
+    return data

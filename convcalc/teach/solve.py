@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from convcalc.teach.explain import INDENT, Window
 from convcalc.teach.text import number, say
 
-SEARCH = {"kernel": range(1, 12), "stride": range(1, 5), "padding": range(0, 11), "dilation": range(1, 5)}
+SEARCH = {"kernel": range(1, 12), "stride": range(1, 5), "padding": range(11), "dilation": range(1, 5)}
 ORDER = ("input", "output", "kernel", "stride", "padding", "dilation")
 SHOWN = 24
 

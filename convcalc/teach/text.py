@@ -16,7 +16,7 @@ def say(lang: str, key: str, **values: Any) -> str:
     return CATALOGUES[lang][key].format(**values)
 
 
-def number(value: int | float | Fraction) -> str:
+def number(value: float | Fraction) -> str:
     """Whole numbers as integers; others to two decimals, as the lecture writes 2.33."""
     if isinstance(value, Fraction) and value.denominator == 1:
         return str(value.numerator)
