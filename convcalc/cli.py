@@ -194,6 +194,9 @@ def kinds() -> None:
 
 
 def main() -> None:
-    import convcalc.cli_teach  # noqa: F401  (registers explain, solve, conv, pool, quiz, grade)
-
     app(prog_name="convcalc")
+
+
+# The teaching commands live in their own module and register on `app`; imported last, when
+# everything they use from here exists.
+import convcalc.cli_teach  # noqa: F401
