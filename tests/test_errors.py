@@ -144,9 +144,105 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", CASES)
+GRAPH_CASES = {
+    "residual_shape_mismatch": (
+        'input: [3, 32, 32]\nlayers:\n  - conv: {out: 16, kernel: 3, padding: 1}\n  - residual:\n      main:\n        - conv: {out: 32, kernel: 3, padding: 1}\n        - relu\n',
+        """\
+        spec.yaml:4:5: error: add1 (add): residual add needs every path to end in the same shape: main ends 32x32x32 at relu1 (spec.yaml:7:11); shortcut is the input itself, 16x32x32
+              - residual:
+                ^^^^^^^^
+          hint: the identity shortcut keeps the input's shape; give the residual a 'shortcut:' (1x1 conv) to change it
+""",
+    ),
+    "concat_size_mismatch": (
+        'input: [3, 32, 32]\nlayers:\n  - concat:\n      - [conv: {out: 8, kernel: 3, stride: 2, padding: 1}]\n      - [conv: {out: 8, kernel: 1}]\n',
+        """\
+        spec.yaml:3:5: error: concat1 (concat): concat stacks channels, so every branch must end in the same spatial size: branch1 ends 8x16x16 at conv1 (spec.yaml:4:10); branch2 ends 8x32x32 at conv2 (spec.yaml:5:10)
+              - concat:
+                ^^^^^^
+          hint: give every branch the same stride and 'same'-style padding
+""",
+    ),
+    "gate_channels": (
+        'input: [8, 16, 16]\nlayers:\n  - gate: [adaptiveavgpool: 1, conv: {out: 4, kernel: 1}, sigmoid]\n',
+        """\
+        spec.yaml:3:5: error: mul1 (mul): a gate multiplies its input by the gate's output, which must be 8x1x1 (one value per channel) or 8x16x16: input 8x16x16; gate ends 4x1x1 at sigmoid1 (spec.yaml:3:59)
+              - gate: [adaptiveavgpool: 1, conv: {out: 4, kernel: 1}, sigmoid]
+                ^^^^
+          hint: end the gate with a 1x1 conv back to the input's channels, and a sigmoid
+""",
+    ),
+    "block_missing_parameter": (
+        'input: [3, 32, 32]\ndefine:\n  block:\n    params: {out: ~, stride: 1}\n    layers:\n      - conv: {out: $out, kernel: 3, stride: $stride}\nlayers:\n  - block: {stride: 2}\n',
+        """\
+        spec.yaml:8:5: error: the block 'block' needs a value for 'out' (no default; the block is defined at line 3)
+              - block: {stride: 2}
+                ^^^^^
+          hint: write 'block: {out: ...}'
+""",
+    ),
+    "block_unknown_parameter": (
+        'input: [3, 32, 32]\ndefine:\n  block:\n    params: {out: ~, stride: 1}\n    layers:\n      - conv: {out: $out, kernel: 3, stride: $stride}\nlayers:\n  - block: {out: 8, strde: 2}\n',
+        """\
+        spec.yaml:8:21: error: the block 'block' has no parameter 'strde'
+              - block: {out: 8, strde: 2}
+                                ^^^^^
+          hint: did you mean 'stride'?
+""",
+    ),
+    "unknown_dollar_parameter": (
+        'input: [3, 32, 32]\ndefine:\n  block:\n    params: [out]\n    layers:\n      - conv: {out: $out * $width, kernel: 3}\nlayers:\n  - block: {out: 8}\n',
+        """\
+        spec.yaml:6:21: error: unknown parameter '$width'
+                  - conv: {out: $out * $width, kernel: 3}
+                                ^^^^^^^^^^^^^
+          hint: parameters in scope: $out
+""",
+    ),
+    "block_uses_itself": (
+        'input: [3, 32, 32]\ndefine:\n  a:\n    layers: [b]\n  b:\n    layers: [relu, a]\nlayers:\n  - a\n',
+        """\
+        spec.yaml:6:20: error: the block 'a' uses itself (a → b → a)
+                layers: [relu, a]
+                               ^
+          hint: a block cannot contain itself
+""",
+    ),
+    "incompatible_share": (
+        'input: [3, 32, 32]\nlayers:\n  - conv: {name: c1, out: 8, kernel: 3, padding: 1}\n  - conv: {name: c2, out: 8, kernel: 3, padding: 1, shared: c1}\n',
+        """\
+        spec.yaml:4:61: error: c2 (conv2d) cannot share the weights of c1 (conv2d): it needs weights 8x8x3x3, 8, c1 has 8x3x3x3, 8
+              - conv: {name: c2, out: 8, kernel: 3, padding: 1, shared: c1}
+                                                                        ^^
+          hint: a shared layer needs the same kind, channels and kernel as the layer it shares
+""",
+    ),
+    "share_of_a_later_layer": (
+        'input: [3, 32, 32]\nlayers:\n  - conv: {name: c1, out: 3, kernel: 3, padding: 1, shared: c2}\n  - conv: {name: c2, out: 3, kernel: 3, padding: 1}\n',
+        """\
+        spec.yaml:3:61: error: c1 (conv2d) shares the weights of 'c2', which is not a layer before it
+              - conv: {name: c1, out: 3, kernel: 3, padding: 1, shared: c2}
+                                                                        ^^
+          hint: name a layer that runs earlier, by its full dotted name as the table shows it
+""",
+    ),
+    "arithmetic_on_a_list": (
+        'input: [3, 32, 32]\ndefine:\n  block:\n    params: {k: [1, 7]}\n    layers:\n      - conv: {out: $k * 2, kernel: 3}\nlayers:\n  - block\n',
+        """\
+        spec.yaml:6:21: error: $k is [1, 7], and arithmetic needs integers (in '$k * 2')
+                  - conv: {out: $k * 2, kernel: 3}
+                                ^^^^^^
+          hint: write integers and $parameters with + - * // % / and parentheses, e.g. $mid * 4
+""",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*CASES, *GRAPH_CASES])
 def test_spec_errors_are_exact(case, run, tmp_path, monkeypatch):
-    text, expected = CASES[case]
+    """Layers, and graphs: joins show each path's shape and where it was made; blocks name the
+    missing or unknown parameter."""
+    text, expected = {**CASES, **GRAPH_CASES}[case]
     monkeypatch.chdir(tmp_path)
     (tmp_path / "spec.yaml").write_text(text)
     code, out, err = run("summary", "spec.yaml")
@@ -245,107 +341,3 @@ def test_bad_options_are_usage_errors(run, option):
     code, _, _ = run("summary", "-i", "3x8x8", "relu", *option)
     assert code == 2
 
-
-GRAPH_CASES = {
-    "residual_shape_mismatch": (
-        'input: [3, 32, 32]\nlayers:\n  - conv: {out: 16, kernel: 3, padding: 1}\n  - residual:\n      main:\n        - conv: {out: 32, kernel: 3, padding: 1}\n        - relu\n',
-        """\
-        spec.yaml:4:5: error: add1 (add): residual add needs every path to end in the same shape: main ends 32x32x32 at relu1 (spec.yaml:7:11); shortcut is the input itself, 16x32x32
-              - residual:
-                ^^^^^^^^
-          hint: the identity shortcut keeps the input's shape; give the residual a 'shortcut:' (1x1 conv) to change it
-""",
-    ),
-    "concat_size_mismatch": (
-        'input: [3, 32, 32]\nlayers:\n  - concat:\n      - [conv: {out: 8, kernel: 3, stride: 2, padding: 1}]\n      - [conv: {out: 8, kernel: 1}]\n',
-        """\
-        spec.yaml:3:5: error: concat1 (concat): concat stacks channels, so every branch must end in the same spatial size: branch1 ends 8x16x16 at conv1 (spec.yaml:4:10); branch2 ends 8x32x32 at conv2 (spec.yaml:5:10)
-              - concat:
-                ^^^^^^
-          hint: give every branch the same stride and 'same'-style padding
-""",
-    ),
-    "gate_channels": (
-        'input: [8, 16, 16]\nlayers:\n  - gate: [adaptiveavgpool: 1, conv: {out: 4, kernel: 1}, sigmoid]\n',
-        """\
-        spec.yaml:3:5: error: mul1 (mul): a gate multiplies its input by the gate's output, which must be 8x1x1 (one value per channel) or 8x16x16: input 8x16x16; gate ends 4x1x1 at sigmoid1 (spec.yaml:3:59)
-              - gate: [adaptiveavgpool: 1, conv: {out: 4, kernel: 1}, sigmoid]
-                ^^^^
-          hint: end the gate with a 1x1 conv back to the input's channels, and a sigmoid
-""",
-    ),
-    "block_missing_parameter": (
-        'input: [3, 32, 32]\ndefine:\n  block:\n    params: {out: ~, stride: 1}\n    layers:\n      - conv: {out: $out, kernel: 3, stride: $stride}\nlayers:\n  - block: {stride: 2}\n',
-        """\
-        spec.yaml:8:5: error: the block 'block' needs a value for 'out' (no default; the block is defined at line 3)
-              - block: {stride: 2}
-                ^^^^^
-          hint: write 'block: {out: ...}'
-""",
-    ),
-    "block_unknown_parameter": (
-        'input: [3, 32, 32]\ndefine:\n  block:\n    params: {out: ~, stride: 1}\n    layers:\n      - conv: {out: $out, kernel: 3, stride: $stride}\nlayers:\n  - block: {out: 8, strde: 2}\n',
-        """\
-        spec.yaml:8:21: error: the block 'block' has no parameter 'strde'
-              - block: {out: 8, strde: 2}
-                                ^^^^^
-          hint: did you mean 'stride'?
-""",
-    ),
-    "unknown_dollar_parameter": (
-        'input: [3, 32, 32]\ndefine:\n  block:\n    params: [out]\n    layers:\n      - conv: {out: $out * $width, kernel: 3}\nlayers:\n  - block: {out: 8}\n',
-        """\
-        spec.yaml:6:21: error: unknown parameter '$width'
-                  - conv: {out: $out * $width, kernel: 3}
-                                ^^^^^^^^^^^^^
-          hint: parameters in scope: $out
-""",
-    ),
-    "block_uses_itself": (
-        'input: [3, 32, 32]\ndefine:\n  a:\n    layers: [b]\n  b:\n    layers: [relu, a]\nlayers:\n  - a\n',
-        """\
-        spec.yaml:6:20: error: the block 'a' uses itself (a → b → a)
-                layers: [relu, a]
-                               ^
-          hint: a block cannot contain itself
-""",
-    ),
-    "incompatible_share": (
-        'input: [3, 32, 32]\nlayers:\n  - conv: {name: c1, out: 8, kernel: 3, padding: 1}\n  - conv: {name: c2, out: 8, kernel: 3, padding: 1, shared: c1}\n',
-        """\
-        spec.yaml:4:61: error: c2 (conv2d) cannot share the weights of c1 (conv2d): it needs weights 8x8x3x3, 8, c1 has 8x3x3x3, 8
-              - conv: {name: c2, out: 8, kernel: 3, padding: 1, shared: c1}
-                                                                        ^^
-          hint: a shared layer needs the same kind, channels and kernel as the layer it shares
-""",
-    ),
-    "share_of_a_later_layer": (
-        'input: [3, 32, 32]\nlayers:\n  - conv: {name: c1, out: 3, kernel: 3, padding: 1, shared: c2}\n  - conv: {name: c2, out: 3, kernel: 3, padding: 1}\n',
-        """\
-        spec.yaml:3:61: error: c1 (conv2d) shares the weights of 'c2', which is not a layer before it
-              - conv: {name: c1, out: 3, kernel: 3, padding: 1, shared: c2}
-                                                                        ^^
-          hint: name a layer that runs earlier, by its full dotted name as the table shows it
-""",
-    ),
-    "arithmetic_on_a_list": (
-        'input: [3, 32, 32]\ndefine:\n  block:\n    params: {k: [1, 7]}\n    layers:\n      - conv: {out: $k * 2, kernel: 3}\nlayers:\n  - block\n',
-        """\
-        spec.yaml:6:21: error: $k is [1, 7], and arithmetic needs integers (in '$k * 2')
-                  - conv: {out: $k * 2, kernel: 3}
-                                ^^^^^^
-          hint: write integers and $parameters with + - * // % / and parentheses, e.g. $mid * 4
-""",
-    ),
-}
-
-
-@pytest.mark.parametrize("case", GRAPH_CASES)
-def test_graph_errors_are_exact(case, run, tmp_path, monkeypatch):
-    """Joins show each path's shape and where it was made; blocks name the missing or unknown parameter."""
-    text, expected = GRAPH_CASES[case]
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "spec.yaml").write_text(text)
-    code, out, err = run("summary", "spec.yaml")
-    assert (code, out) == (2, "")
-    assert err == textwrap.dedent(expected)
