@@ -7,6 +7,7 @@ cli.py, this is where text is printed and errors become exit code 2.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 import typer
 
@@ -323,6 +324,7 @@ def grade(
     import json
 
     from convcalc.teach import grade as teach_grade
+    from convcalc.teach.quiz import shown
 
     try:
         key_data = _yaml_mapping(key, "key")
@@ -336,15 +338,15 @@ def grade(
     if fmt is GradeFormat.gradescope:
         typer.echo(json.dumps(teach_grade.gradescope(lang.value, verdicts), indent=2, ensure_ascii=False))
     elif fmt is GradeFormat.json:
-        payload = [{"id": v.id, "correct": v.correct, "expected": teach_grade.quiz.shown(v.expected),
-                    "answer": None if v.got is None else teach_grade.quiz.shown(v.got)} for v in verdicts]
+        payload = [{"id": v.id, "correct": v.correct, "expected": shown(v.expected),
+                    "answer": None if v.got is None else shown(v.got)} for v in verdicts]
         typer.echo(json.dumps({"score": sum(v.correct for v in verdicts), "total": len(verdicts), "questions": payload},
                               indent=2, ensure_ascii=False))
     else:
         typer.echo("\n".join(teach_grade.score_lines(lang.value, verdicts)))
 
 
-def _yaml_mapping(path: str, what: str) -> dict:
+def _yaml_mapping(path: str, what: str) -> dict[str, Any]:
     """A YAML file whose top level is a mapping; errors point at the file."""
     from pathlib import Path
 

@@ -202,11 +202,10 @@ def bind_args(kind: type, label: str, args: Mapping[str, ArgValue], span: Span |
         try:
             values[name] = check(raw.value)
         except ArgProblem:
-            hint = "true and false are not numbers; write an integer" if isinstance(raw.value, bool) else None
             raise SpecError(
                 f"{label}: '{name}' must be {check.expectation} (got {describe(raw.value)})",
                 raw.value_span or raw.key_span or span,
-                hint,
+                "true and false are not numbers; write an integer" if isinstance(raw.value, bool) else None,
             ) from None
         if raw.value_span is not None:
             spans[name] = raw.value_span
@@ -214,5 +213,5 @@ def bind_args(kind: type, label: str, args: Mapping[str, ArgValue], span: Span |
         if name not in values and f.default is dataclasses.MISSING:
             aliases = f.metadata.get("aliases", ())
             also = f" (or '{aliases[0]}')" if aliases else ""
-            raise SpecError(f"{label} needs '{name}'{also}", span, f"example: {kind.example}")
+            raise SpecError(f"{label} needs '{name}'{also}", span, f"example: {getattr(kind, 'example', '')}")
     return kind(**values), spans

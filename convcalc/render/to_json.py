@@ -22,7 +22,7 @@ def _diagnostic(d: Diagnostic) -> dict[str, Any]:
 
 def _layer(layer: LayerResult) -> dict[str, Any]:
     rf = layer.receptive_field
-    field = None
+    field: dict[str, Any] | None = None
     if rf is not None:
         field = {key: [json_number(getattr(axis, key)) for axis in rf] for key in ("size", "jump", "start", "center")}
         field["nominal"] = layer.rf_nominal

@@ -7,6 +7,7 @@ checked by the same code, named by the same rule and compare equal.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from convcalc.errors import SpecError
@@ -93,7 +94,7 @@ def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
     return spec, entry.family
 
 
-def build_layers(raws: list[RawNode]) -> tuple[Node, ...]:
+def build_layers(raws: Sequence[RawNode]) -> tuple[Node, ...]:
     """Check every layer and name every node; the network's top level is the outermost scope."""
     return _Scope("").build(raws)
 
@@ -112,11 +113,11 @@ class _Scope:
         self.taken: set[str] = set()
         self.counters: dict[str, int] = {}
 
-    def build(self, raws: list[RawNode]) -> tuple[Node, ...]:
+    def build(self, raws: Sequence[RawNode]) -> tuple[Node, ...]:
         self._claim(raws)
         return tuple(self._node(raw) for raw in raws)
 
-    def _claim(self, raws: list[RawNode]) -> None:
+    def _claim(self, raws: Sequence[RawNode]) -> None:
         for raw in raws:
             if raw.name is not None:
                 if raw.name in self.taken:

@@ -125,7 +125,8 @@ def receptive_field_stack(lang: str, kernels: list[int], strides: list[int]) -> 
         lines.append(INDENT + say(lang, "rf.stack_formula"))
         lines.append(INDENT + f"= 1 + {count}·({f} − 1) = {1 + count * (f - 1)}")
     lines.append(INDENT + say(lang, "rf.recurrence"))
-    r, j = 1, 1
+    r: int | Fraction = 1
+    j: int | Fraction = 1
     for index, (f, s) in enumerate(zip(kernels, strides), start=1):
         step = AxisRF(r, j).then(f, s, 0)
         lines.append(
@@ -228,7 +229,9 @@ def _field_from_input(lang: str, row: LayerResult, rows: dict[str, LayerResult])
 def _position(lang: str, row: LayerResult, at: tuple[int, ...], input_shape: tuple[int, ...]) -> list[str]:
     """Which input rows and columns output position `at` sees, and how many of its pixels are padding."""
     assert row.receptive_field is not None
-    spans, inside, total = [], 1, 1
+    spans: list[tuple[int | Fraction, int | Fraction]] = []
+    inside: int | Fraction = 1
+    total = 1
     for axis, index, size in zip(row.receptive_field, at, input_shape[2:]):
         first = axis.start + index * axis.jump
         last = first + axis.size - 1

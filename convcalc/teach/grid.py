@@ -11,6 +11,7 @@ import csv
 import io
 from fractions import Fraction
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 
@@ -19,6 +20,7 @@ from convcalc.errors import SpecError
 Number = int | Fraction
 Grid = list[list[Number]]  # rows of numbers
 Tensor = list[Grid]  # channels of grids
+Fill = TypeVar("Fill", int, None)  # what padding adds: 0 for conv, None (−∞) for max pooling
 
 
 def parse_number(text: str) -> Number:
@@ -75,9 +77,9 @@ def _checked(channels: Tensor, what: str) -> Tensor:
     return channels
 
 
-def _pad(grid: Grid, p: int, fill: Number | None) -> list[list[Number | None]]:
+def _pad(grid: Grid, p: int, fill: Fill) -> list[list[Number | Fill]]:
     width = len(grid[0]) + 2 * p
-    rows: list[list[Number | None]] = [[fill] * width for _ in range(p)]
+    rows: list[list[Number | Fill]] = [[fill] * width for _ in range(p)]
     rows += [[fill] * p + list(row) + [fill] * p for row in grid]
     rows += [[fill] * width for _ in range(p)]
     return rows

@@ -53,7 +53,7 @@ def _crop(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
     sizes = per_axis(a.size, len(shape) - 1, "size")
     window = (slice(None), slice(None), *(slice(o, o + m) for o, m in zip(starts, sizes)))
 
-    class Crop(nn.Module):  # type: ignore[misc, name-defined]
+    class Crop(nn.Module):  # type: ignore[misc]
         def forward(self, x: Any) -> Any:
             if any(o + m > n for o, m, n in zip(starts, sizes, x.shape[2:])):
                 raise ValueError(f"a {sizes} crop at {starts} does not fit in {tuple(x.shape[2:])}")  # slicing would clamp
@@ -64,7 +64,7 @@ def _crop(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
 
 def _deform_core(nn: Any, a: Any, rank: int, shape: tuple[int, ...]) -> Any:
     try:
-        from torchvision.ops import DeformConv2d
+        from torchvision.ops import DeformConv2d  # type: ignore[import-not-found]
     except (ImportError, RuntimeError) as missing:  # absent, or built for another torch (its ops fail to load)
         raise NotCheckable(f"needs torchvision.ops.DeformConv2d, which does not import here ({missing})") from None
     return DeformConv2d(shape[0], a.out_channels, a.kernel_size, a.stride, a.padding, a.dilation, a.groups, a.bias)

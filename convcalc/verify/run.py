@@ -194,7 +194,7 @@ class _Runner:
     def composite(self, spec: LayerSpec, entry: Entry, x: Any) -> Any:
         """A composite's parts, expanded by the same rule the engine used, each a checked row."""
         expansion = spec.args.expand(TensorInfo(tuple(x.shape[1:]), None), entry.rank)
-        out, made = x, {}
+        out, made = x, dict[str, Any]()
         for part in expansion.parts:
             shares = f"{spec.shares}.{part.name}" if spec.shares else None
             inner = LayerSpec(part.kind, part.args, f"{spec.name}.{part.name}", spec.span, spec.arg_spans, shares)
