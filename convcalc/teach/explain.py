@@ -16,7 +16,7 @@ from convcalc.layers.linear import Linear
 from convcalc.layers.pool import AvgPool, MaxPool
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import shape_text
-from convcalc.layers.window import effective_kernel, per_axis, resolve_padding
+from convcalc.layers.window import conv_out_len, effective_kernel, per_axis, resolve_padding
 from convcalc.network import LayerSpec, Network, leaves
 from convcalc.teach.text import number, say
 
@@ -47,7 +47,8 @@ class Window:
 
     @property
     def floor(self) -> int:
-        return self.span // self.s + 1
+        """What PyTorch computes (the engine's own rule)."""
+        return conv_out_len(self.n, self.f_eff, self.s, self.p, self.p)
 
     def substituted(self) -> str:
         """(7 + 2 − 3)/3 + 1: 2P is multiplied out, a zero padding left out, as on the board."""

@@ -16,6 +16,7 @@ from typing import TypeVar
 import yaml
 
 from convcalc.errors import SpecError
+from convcalc.layers.window import conv_out_len, effective_kernel
 
 Number = int | Fraction
 Grid = list[list[Number]]  # rows of numbers
@@ -86,10 +87,9 @@ def _pad(grid: Grid, p: int, fill: Fill) -> list[list[Number | Fill]]:
 
 
 def _out_len(n: int, k: int, s: int, p: int, d: int) -> int:
-    span = n + 2 * p - d * (k - 1) - 1
-    if span < 0:
+    if effective_kernel(k, d) > n + 2 * p:
         raise SpecError(f"the kernel (size {k}, dilation {d}) does not fit the padded input ({n + 2 * p})")
-    return span // s + 1
+    return conv_out_len(n, effective_kernel(k, d), s, p, p)
 
 
 def text(value: Number) -> str:

@@ -10,6 +10,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from convcalc.layers.rf import AxisRF
 from convcalc.teach import explain, solve
 from convcalc.teach.grid import convolve, grid_lines, text
 from convcalc.teach.text import say
@@ -74,10 +75,10 @@ def answer(question: Question) -> Any:
     if question.type == "params":
         return (g["f"] * g["f"] * g["c"] + 1) * g["k"]
     if question.type == "receptive_field":
-        r, j = 1, 1
+        field = AxisRF()
         for s in g["strides"]:
-            r, j = r + (g["f"] - 1) * j, j * s
-        return r
+            field = field.then(g["f"], s, 0)
+        return field.size
     if question.type == "padding":
         _, solutions, _ = solve.solve({"input": g["n"], "output": g["o"], "kernel": g["f"], "stride": g["s"], "padding": None,
                                        "dilation": 1})
