@@ -215,3 +215,25 @@ def test_teaching_errors_exit_2(args, message, run):
     code, out, err = run(*args)
     assert (code, out) == (2, "")
     assert message in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("x.csv", "1,2,3\n4,5,6\n7,8,9\n"),
+        ("x.yaml", "[[1, 2, 3], [4, 5, 6], [7, 8, 9]]\n"),
+        ("x.txt", "1 2 3\n4 5 6\n7 8 9\n"),
+    ],
+)
+def test_matrices_from_files(name, content, run, tmp_path):
+    (tmp_path / name).write_text(content)
+    code, out, _ = run("conv", "--input", str(tmp_path / name), "--kernel", "0 1; 2 3")
+    assert code == 0
+    assert out.endswith("  25 31\n  43 49\n")
+
+
+def test_channels_from_a_csv_file_are_separated_by_a_blank_line(run, tmp_path):
+    (tmp_path / "x.csv").write_text("1,2\n3,4\n\n5,6\n7,8\n")
+    code, out, _ = run("conv", "--input", str(tmp_path / "x.csv"), "--kernel", "1 | 1", "--bias", "0.5")
+    assert code == 0
+    assert out.endswith("   6.5  8.5\n  10.5 12.5\n")  # 1·1 + 1·5 + 0.5, ...: channels summed, bias once
