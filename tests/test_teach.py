@@ -237,3 +237,10 @@ def test_channels_from_a_csv_file_are_separated_by_a_blank_line(run, tmp_path):
     code, out, _ = run("conv", "--input", str(tmp_path / "x.csv"), "--kernel", "1 | 1", "--bias", "0.5")
     assert code == 0
     assert out.endswith("   6.5  8.5\n  10.5 12.5\n")  # 1·1 + 1·5 + 0.5, ...: channels summed, bias once
+
+
+def test_an_answer_to_no_question_is_an_error(run, tmp_path):
+    (tmp_path / "answers.yaml").write_text("q1: 4\nq01: 1480\n")
+    code, out, err = run("grade", str(EXAMPLES / "homework" / "key.yaml"), str(tmp_path / "answers.yaml"))
+    assert (code, out) == (2, "")
+    assert "'q01' is not a question of this key" in err

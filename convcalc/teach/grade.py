@@ -35,7 +35,14 @@ class Verdict:
 
 def grade_quiz(key: dict[str, Any], answers: dict[str, Any], lang: str) -> list[Verdict]:
     verdicts = []
-    questions = [quiz.Question(str(q["id"]), str(q["type"]), dict(q["given"])) for q in key.get("questions", [])]
+    try:
+        questions = [quiz.Question(str(q["id"]), str(q["type"]), dict(q["given"])) for q in key["questions"]]
+    except (KeyError, TypeError, ValueError):
+        raise SpecError("the key's questions need id, type and given", hint="use the key.yaml that convcalc quiz wrote") from None
+    known = {q.id for q in questions}
+    for question_id in answers:
+        if str(question_id) not in known:
+            raise SpecError(say(lang, "grade.unknown", id=question_id), hint="questions are " + ", ".join(sorted(known)))
     for question in questions:
         expected = quiz.answer(question)
         got = answers.get(question.id)
