@@ -352,14 +352,20 @@ def _yaml_mapping(path: str, what: str) -> dict[str, Any]:
 
     import yaml
 
+    from convcalc.source import Source, Span
+
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as problem:
-        raise SpecError(f"cannot read {what} file '{path}': {problem.strerror or problem}", hint="check the path") from None
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as problem:
+        reason = getattr(problem, "strerror", None) or problem
+        raise SpecError(f"cannot read {what} file '{path}': {reason}", hint="check the path") from None
+    source = Source(path, text)
+    try:
+        data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as problem:
         mark = problem.problem_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}: " if mark else f"{path}: "
-        raise SpecError(f"{where}invalid YAML: {problem.problem}", hint="check indentation and colons") from None
+        span = Span(source, mark.line + 1, mark.column + 1) if mark else None
+        raise SpecError(f"invalid YAML: {problem.problem}", span, "check indentation and colons") from None
     if not isinstance(data, dict):
-        raise SpecError(f"{path}: the {what} file must be a mapping (question id: answer)", hint="q1: 5")
+        raise SpecError(f"the {what} file must be a mapping (question id: answer)", Span(source, 1, 1), "q1: 5")
     return data

@@ -244,3 +244,10 @@ def test_an_answer_to_no_question_is_an_error(run, tmp_path):
     code, out, err = run("grade", str(EXAMPLES / "homework" / "key.yaml"), str(tmp_path / "answers.yaml"))
     assert (code, out) == (2, "")
     assert "'q01' is not a question of this key" in err
+
+
+def test_a_broken_answer_file_points_at_the_place(run, tmp_path):
+    (tmp_path / "answers.yaml").write_text("q1: [1, 2\nq2: 3\n")
+    code, _, err = run("grade", str(EXAMPLES / "homework" / "key.yaml"), str(tmp_path / "answers.yaml"))
+    assert code == 2
+    assert err.startswith(f"{tmp_path / 'answers.yaml'}:2:3: error: invalid YAML: expected ',' or ']', but got ':'")
