@@ -37,9 +37,8 @@ class LayerRejected(SpecError):
         self.batch = batch
 
 
-def _apply(layer: LayerSpec, x: TensorInfo) -> tuple[Outcome, str, str]:
+def _apply(layer: LayerSpec, entry: Entry | None, x: TensorInfo) -> tuple[Outcome, str, str]:
     """The layer's outcome, its kind as shown, and its family (what weight sharing compares)."""
-    entry = lookup(layer.kind)
     if entry is not None:
         label, family = entry.display or entry.family, entry.family
     elif hasattr(layer.args, "infer"):  # a composite's own part (the core of deform_conv)
@@ -95,7 +94,7 @@ class _Walk:
         if entry is not None and hasattr(entry.kind, "expand"):
             return self.composite(layer, entry, x, groups, path)
         try:
-            outcome, kind, family = _apply(layer, x)
+            outcome, kind, family = _apply(layer, entry, x)
         except SpecError as error:
             raise LayerRejected(error, layer, tuple(self.rows), self.batch) from None
         out = outcome.out if outcome.out.nominal or not x.nominal else replace(outcome.out, nominal=True)
