@@ -353,6 +353,7 @@ def _yaml_mapping(path: str, what: str) -> dict[str, Any]:
     import yaml
 
     from convcalc.source import Source, Span
+    from convcalc.spec.from_yaml import yaml_error
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -362,10 +363,8 @@ def _yaml_mapping(path: str, what: str) -> dict[str, Any]:
     source = Source(path, text)
     try:
         data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as problem:
-        mark = problem.problem_mark
-        span = Span(source, mark.line + 1, mark.column + 1) if mark else None
-        raise SpecError(f"invalid YAML: {problem.problem}", span, "check indentation and colons") from None
+    except yaml.YAMLError as problem:
+        raise yaml_error(problem, source) from None
     if not isinstance(data, dict):
         raise SpecError(f"the {what} file must be a mapping (question id: answer)", Span(source, 1, 1), "q1: 5")
     return data

@@ -75,6 +75,13 @@ class Network:
     span: Span | None = field(default=None, compare=False)
 
 
+def part_spec(composite: LayerSpec, name: str, kind: str, args: Any) -> LayerSpec:
+    """A composite's part as a layer of its own: `sep1.depthwise`, pointing at the composite's
+    line, sharing the namesake part when the composite shares weights."""
+    shares = f"{composite.shares}.{name}" if composite.shares else None
+    return LayerSpec(kind, args, f"{composite.name}.{name}", composite.span, composite.arg_spans, shares)
+
+
 def leaves(nodes: tuple[Node, ...]) -> list[LayerSpec]:
     """Every layer in the tree, in the order the engine runs them."""
     found: list[LayerSpec] = []

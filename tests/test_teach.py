@@ -251,3 +251,10 @@ def test_a_broken_answer_file_points_at_the_place(run, tmp_path):
     code, _, err = run("grade", str(EXAMPLES / "homework" / "key.yaml"), str(tmp_path / "answers.yaml"))
     assert code == 2
     assert err.startswith(f"{tmp_path / 'answers.yaml'}:2:3: error: invalid YAML: expected ',' or ']', but got ':'")
+
+
+def test_a_broken_matrix_file_is_an_error_not_a_traceback(run, tmp_path):
+    (tmp_path / "m.yaml").write_text("[[1, 2], [3\n")
+    code, out, err = run("conv", "--input", str(tmp_path / "m.yaml"), "--kernel", "1")
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{tmp_path / 'm.yaml'}:2:1: error: invalid YAML")

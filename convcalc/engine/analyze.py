@@ -16,7 +16,7 @@ from convcalc.errors import Diagnostic, SpecError
 from convcalc.layers import Entry, lookup
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
-from convcalc.network import Branches, Group, LayerSpec, Network, Node
+from convcalc.network import Branches, Group, LayerSpec, Network, Node, part_spec
 from convcalc.source import Span
 
 
@@ -127,8 +127,7 @@ class _Walk:
         inner = (*groups, GroupRef(layer.name, label, path, layer.span))
         out = x
         for position, part in enumerate(expansion.parts):
-            shares = f"{layer.shares}.{part.name}" if layer.shares else None
-            spec = LayerSpec(part.kind, part.args, f"{layer.name}.{part.name}", layer.span, layer.arg_spans, shares)
+            spec = part_spec(layer, part.name, part.kind, part.args)
             out = self.layer(spec, x if part.reads_input else out, inner, f"{path}.{position}")
         found = [
             Diagnostic(note.code, note.severity, f"{layer.name} ({label}): {note.message}", layer.name, layer.span)

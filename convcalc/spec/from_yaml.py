@@ -42,19 +42,24 @@ def parse_spec(text: str, filename: str = "<spec>") -> Network:
     source = Source(filename, text)
     try:
         root = yaml.compose(text, Loader=Loader)
-    except yaml.MarkedYAMLError as problem:
-        mark = problem.problem_mark or problem.context_mark
-        span = Span(source, mark.line + 1, mark.column + 1) if mark else None
-        detail = problem.problem or "invalid YAML"
-        context = ""
-        if problem.context:
-            opened = problem.context_mark
-            where = f" that starts at {opened.line + 1}:{opened.column + 1}" if opened and opened is not mark else ""
-            context = f" ({problem.context}{where})"
-        raise SpecError(f"invalid YAML: {detail}{context}", span, "check indentation, colons and brackets") from None
     except yaml.YAMLError as problem:
-        raise SpecError(f"{filename}: invalid YAML: {problem}") from None
+        raise yaml_error(problem, source) from None
     return _Reader(source).network(root)
+
+
+def yaml_error(problem: yaml.YAMLError, source: Source) -> SpecError:
+    """A YAML syntax error as a SpecError at its line and column (any YAML file convcalc reads)."""
+    if not isinstance(problem, yaml.MarkedYAMLError):
+        return SpecError(f"{source.name}: invalid YAML: {problem}")
+    mark = problem.problem_mark or problem.context_mark
+    span = Span(source, mark.line + 1, mark.column + 1) if mark else None
+    detail = problem.problem or "invalid YAML"
+    context = ""
+    if problem.context:
+        opened = problem.context_mark
+        where = f" that starts at {opened.line + 1}:{opened.column + 1}" if opened and opened is not mark else ""
+        context = f" ({problem.context}{where})"
+    return SpecError(f"invalid YAML: {detail}{context}", span, "check indentation, colons and brackets")
 
 
 @dataclass(frozen=True, slots=True)

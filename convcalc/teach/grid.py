@@ -17,6 +17,8 @@ import yaml
 
 from convcalc.errors import SpecError
 from convcalc.layers.window import conv_out_len, effective_kernel
+from convcalc.source import Source
+from convcalc.spec.from_yaml import yaml_error
 
 Number = int | Fraction
 Grid = list[list[Number]]  # rows of numbers
@@ -46,9 +48,15 @@ def _row(text: str) -> list[Number]:
 
 
 def _from_file(path: Path, what: str) -> Tensor:
-    content = path.read_text(encoding="utf-8")
+    try:
+        content = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as problem:
+        raise SpecError(f"cannot read {what} file '{path}': {problem}", hint="a matrix file is text") from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        data = yaml.safe_load(content)
+        try:
+            data = yaml.safe_load(content)
+        except yaml.YAMLError as problem:
+            raise yaml_error(problem, Source(str(path), content)) from None
         if isinstance(data, list) and data and all(isinstance(r, list) and r and not isinstance(r[0], list) for r in data):
             data = [data]
         try:

@@ -21,7 +21,7 @@ from convcalc.engine.report import LayerResult, Report
 from convcalc.errors import SpecError
 from convcalc.layers import Entry, lookup
 from convcalc.layers.tensor import TensorInfo
-from convcalc.network import Branches, Group, LayerSpec, Network, Node
+from convcalc.network import Branches, Group, LayerSpec, Network, Node, part_spec
 from convcalc.verify.builders import NotCheckable, build_module
 
 FLOAT32_BYTES = 4
@@ -196,8 +196,7 @@ class _Runner:
         expansion = spec.args.expand(TensorInfo(tuple(x.shape[1:]), None), entry.rank)
         out, made = x, dict[str, Any]()
         for part in expansion.parts:
-            shares = f"{spec.shares}.{part.name}" if spec.shares else None
-            inner = LayerSpec(part.kind, part.args, f"{spec.name}.{part.name}", spec.span, spec.arg_spans, shares)
+            inner = part_spec(spec, part.name, part.kind, part.args)
             # deform_conv's core also reads the offsets (and the v2 mask) its sibling parts predicted
             extra = tuple(made[name] for name in ("offset", "mask") if name in made) if part.kind == "deformconvcore" else ()
             out = self.layer(inner, x if part.reads_input else out, extra)
