@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from goldens import check_golden
 from hypothesis import settings
 from typer.testing import CliRunner
 
@@ -31,6 +32,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.fixture
 def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
+
+
+@pytest.fixture
+def golden(update_goldens: bool):
+    """`golden(path, text)`: compare with a golden file byte for byte (see tests/goldens.py)."""
+
+    def compare(path: Path, text: str) -> None:
+        check_golden(path, text, update_goldens)
+
+    return compare
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import random
 import pytest
 import yaml
 from conftest import EXAMPLES, GOLDEN, needs_torch
+from goldens import stale_goldens
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -59,16 +60,21 @@ GOLDEN_CASES = {
 }
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
+LANGS = ["en", "zh"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("case", GOLDEN_CASES)
-def test_golden_outputs_in_both_languages(case, lang, run, update_goldens):
+def test_golden_outputs_in_both_languages(case, lang, run, golden):
     code, out, err = run(*GOLDEN_CASES[case], "--lang", lang)
     assert code == 0, err
-    golden = GOLDEN / "teach" / f"{case}.{lang}.txt"
-    if update_goldens:
-        golden.parent.mkdir(exist_ok=True)
-        golden.write_text(out, encoding="utf-8")
-    assert out == golden.read_text(encoding="utf-8")
+    golden(GOLDEN / "teach" / f"{case}.{lang}.txt", out)
+
+
+def test_no_stale_teaching_goldens():
+    expected = [GOLDEN / "teach" / f"{case}.{lang}.txt" for case in GOLDEN_CASES for lang in LANGS]
+    stale = stale_goldens(GOLDEN / "teach", expected, recursive=True)
+    assert not stale, "goldens for no case of GOLDEN_CASES; `git rm` them: " + ", ".join(stale)
 
 
 def test_catalogues_have_the_same_messages_and_the_lectures_terms():
