@@ -146,7 +146,7 @@ def verify(
     Exit 0 when all agree, 1 on any disagreement (PyTorch accepting a layer the engine rejects
     included), 2 for a bad spec (both reject a layer), bad usage or no PyTorch.
     """
-    from convcalc.engine import LayerRejected
+    from convcalc.engine import trace
     from convcalc.spec import load_spec
     from convcalc.verify.run import TorchMissing, parse_bytes
     from convcalc.verify.run import verify as run_verify
@@ -154,11 +154,8 @@ def verify(
     try:
         network = load_spec(spec)
         limit = parse_bytes(max_memory)
-        try:
-            engine: Report | LayerRejected = analyze(network, batch=batch)
-        except LayerRejected as rejected:
-            engine = rejected  # still run: PyTorch may accept what the engine refused
-        result = run_verify(network, engine, device=device.value, max_memory=limit)
+        traced = trace(network, batch=batch)  # a refused layer still runs: PyTorch may accept it
+        result = run_verify(network, traced, device=device.value, max_memory=limit)
     except SpecError as error:
         fail(error)
     except TorchMissing:
@@ -176,8 +173,8 @@ def verify(
         Console(width=None if sys.stdout.isatty() else 120).print(verify_table(result, network.name))
     if not result.agrees:
         raise typer.Exit(EXIT_DISAGREE)
-    if isinstance(engine, LayerRejected):
-        fail(engine)  # both refuse the layer: the spec is impossible, exit 2 with the engine's message
+    if traced.refusal is not None:
+        fail(traced.refusal.error)  # both refuse the layer: the spec is impossible, exit 2 with the engine's message
 
 
 @app.command()

@@ -10,28 +10,36 @@ ways compares equal.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from convcalc.source import Span
 
-Join = Literal["add", "concat", "mul"]
+if TYPE_CHECKING:
+    from convcalc.layers.kind import CompositeKind, LayerKind
+    from convcalc.layers.tensor import Part
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class LayerSpec:
     """One layer: its kind as spelled (normalised), its checked arguments, its full dotted name.
 
-    `shares` names an earlier layer whose weights this one reuses (tied weights).
+    `shares` names an earlier layer whose weights this one reuses (tied weights). `rank` is the
+    spatial rank the spelling fixes (conv2d: 2; conv: None, taken from the input) and `label`
+    the kind as the table shows it before the rule resolves a rank.
     """
 
     kind: str
-    args: Any  # the kind's frozen dataclass, already validated
+    args: LayerKind | CompositeKind  # the kind's frozen dataclass, already validated
     name: str
     span: Span | None = field(default=None, compare=False)
     arg_spans: Mapping[str, Span] = field(default_factory=dict, compare=False)
     shares: str | None = None
+    rank: int | None = None
+    label: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +52,7 @@ class Branches:
     `labels` name the paths in `path` addresses: main/shortcut, branch1.., gate.
     """
 
-    join: Join
+    join: str  # a registered join's name: add, concat, mul (convcalc.layers.graph)
     name: str
     paths: tuple[tuple[Node, ...], ...]
     labels: tuple[str, ...]
@@ -75,22 +83,77 @@ class Network:
     span: Span | None = field(default=None, compare=False)
 
 
-def part_spec(composite: LayerSpec, name: str, kind: str, args: Any) -> LayerSpec:
+def part_spec(composite: LayerSpec, part: Part) -> LayerSpec:
     """A composite's part as a layer of its own: `sep1.depthwise`, pointing at the composite's
     line, sharing the namesake part when the composite shares weights."""
-    shares = f"{composite.shares}.{name}" if composite.shares else None
-    return LayerSpec(kind, args, f"{composite.name}.{name}", composite.span, composite.arg_spans, shares)
+    shares = f"{composite.shares}.{part.name}" if composite.shares else None
+    return LayerSpec(
+        part.label, part.args, f"{composite.name}.{part.name}", composite.span, composite.arg_spans, shares,
+        part.rank, part.label,
+    )
+
+
+class Visitor(Generic[T]):
+    """What one walk over the tree does at each node; `T` is what flows between layers (the
+    engine's `TensorInfo`, verify's tensors). `walk` owns the order and the paths' addresses."""
+
+    def layer(self, layer: LayerSpec, x: T, path: str) -> T:
+        raise NotImplementedError
+
+    def join(self, node: Branches, x: T, outs: list[T], path: str) -> T:
+        raise NotImplementedError
+
+    def enter(self, group: Group, path: str) -> None:
+        """A group starts (its rows are nested in it)."""
+
+    def leave(self, group: Group) -> None:
+        """The group's last row is done."""
+
+
+def walk(nodes: tuple[Node, ...], x: T, visitor: Visitor[T], path: str = "") -> T:
+    """Run `visitor` over `nodes` in execution order: layers in sequence, groups as scopes, each
+    branch's paths on the same input and then their join. `path` addresses are list indices and
+    path labels (`5.0.main.2`), the report's `path` column."""
+    for position, node in enumerate(nodes):
+        where = f"{path}.{position}" if path else str(position)
+        if isinstance(node, LayerSpec):
+            x = visitor.layer(node, x, where)
+        elif isinstance(node, Group):
+            visitor.enter(node, where)
+            x = walk(node.nodes, x, visitor, where)
+            visitor.leave(node)
+        else:
+            outs = [walk(nodes_, x, visitor, f"{where}.{label}") for label, nodes_ in zip(node.labels, node.paths)]
+            x = visitor.join(node, x, outs, where)
+    return x
+
+
+def map_layers(nodes: tuple[Node, ...], change: Callable[[LayerSpec], LayerSpec]) -> tuple[Node, ...]:
+    """The same tree with every layer replaced by `change(layer)` (groups and paths kept)."""
+    changed: list[Node] = []
+    for node in nodes:
+        if isinstance(node, LayerSpec):
+            changed.append(change(node))
+        elif isinstance(node, Group):
+            changed.append(replace(node, nodes=map_layers(node.nodes, change)))
+        else:
+            changed.append(replace(node, paths=tuple(map_layers(path, change) for path in node.paths)))
+    return tuple(changed)
+
+
+class _Leaves(Visitor[None]):
+    def __init__(self) -> None:
+        self.found: list[LayerSpec] = []
+
+    def layer(self, layer: LayerSpec, x: None, path: str) -> None:
+        self.found.append(layer)
+
+    def join(self, node: Branches, x: None, outs: list[None], path: str) -> None:
+        return None
 
 
 def leaves(nodes: tuple[Node, ...]) -> list[LayerSpec]:
     """Every layer in the tree, in the order the engine runs them."""
-    found: list[LayerSpec] = []
-    for node in nodes:
-        if isinstance(node, LayerSpec):
-            found.append(node)
-        elif isinstance(node, Group):
-            found.extend(leaves(node.nodes))
-        else:
-            for path in node.paths:
-                found.extend(leaves(path))
-    return found
+    collector = _Leaves()
+    walk(nodes, None, collector)
+    return collector.found

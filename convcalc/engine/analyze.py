@@ -1,7 +1,7 @@
 """The engine: walk a Network through each layer kind's rules and collect a Report.
 
-Pure Python and third-party free; it raises `SpecError` for an impossible layer and records soft
-problems as `Diagnostic`s.
+Pure Python and third-party free; it raises `SpecError` for an impossible layer (`trace` returns
+it as a `Refusal` with the rows before it) and records soft problems as `Diagnostic`s.
 """
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from math import prod
 
-from convcalc.engine.joins import PathEnd, join
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, training_bytes
 from convcalc.engine.report import GroupRef, LayerResult, Report, Totals
 from convcalc.errors import Diagnostic, SpecError
-from convcalc.layers import Entry, lookup
+from convcalc.layers.graph import JOINS, PathEnd
+from convcalc.layers.kind import CompositeKind
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
-from convcalc.network import Branches, Group, LayerSpec, Network, Node, part_spec
+from convcalc.layers.window import Window
+from convcalc.network import Branches, Group, LayerSpec, Network, Visitor, part_spec, walk
 from convcalc.source import Span
 
 
@@ -26,35 +27,44 @@ def _input_tensor(shape: tuple[int, ...]) -> TensorInfo:
     return TensorInfo(shape, rf)
 
 
-class LayerRejected(SpecError):
-    """The engine found a layer impossible. It keeps the rows before it, so `verify` can ask
-    PyTorch whether it agrees that the layer is impossible."""
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A layer the engine found impossible: the layer, its kind as shown, the rule's own words
+    (`problem`, without the `name (kind): ` prefix) and the error a person reads."""
 
-    def __init__(self, error: SpecError, layer: LayerSpec, rows: tuple[LayerResult, ...], batch: int) -> None:
-        super().__init__(error.message, error.span, error.hint)
-        self.layer = layer
-        self.rows = rows
-        self.batch = batch
-
-
-def _apply(layer: LayerSpec, entry: Entry | None, x: TensorInfo) -> tuple[Outcome, str, str]:
-    """The layer's outcome, its kind as shown, and its family (what weight sharing compares)."""
-    if entry is not None:
-        label, family = entry.display or entry.family, entry.family
-    elif hasattr(layer.args, "infer"):  # a composite's own part (the core of deform_conv)
-        label = family = layer.kind
-    else:  # the front ends reject unknown kinds; a hand-built Network may not
-        raise SpecError(f"{layer.name}: unknown layer kind '{layer.kind}'", layer.span)
-    try:
-        outcome = layer.args.infer(x, entry.rank if entry else None)
-    except LayerError as problem:
-        raise _rule_error(layer, label, problem) from None
-    return outcome, outcome.display or label, family
+    layer: LayerSpec
+    kind: str
+    problem: str
+    error: SpecError
 
 
-def _rule_error(layer: LayerSpec, label: str, problem: LayerError) -> SpecError:
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """The rows the engine produced, in order, and the layer that stopped it, if one did.
+
+    `verify` reads a trace rather than a report, so it can ask PyTorch whether it agrees that the
+    refused layer is impossible; `analyze` turns a refusal into its error.
+    """
+
+    rows: tuple[LayerResult, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    batch: int
+    output: TensorInfo | None
+    refusal: Refusal | None
+
+
+class _Refused(Exception):
+    """Ends the walk at an impossible layer (caught in `trace`, never seen outside)."""
+
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.problem)
+        self.refusal = refusal
+
+
+def _refusal(layer: LayerSpec, label: str, problem: LayerError) -> _Refused:
     span = layer.arg_spans.get(problem.arg or "", layer.span)
-    return SpecError(f"{layer.name} ({label}): {problem.message}", span, problem.hint)
+    error = SpecError(f"{layer.name} ({label}): {problem.message}", span, problem.hint)
+    return _Refused(Refusal(layer, label, problem.message, error))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +76,7 @@ class _Weights:
     shapes: tuple[tuple[int, ...], ...]
 
 
-class _Walk:
+class _Walk(Visitor[TensorInfo]):
     """One pass over the network tree, in execution order, appending a row per layer and join."""
 
     def __init__(self, batch: int, strict: bool) -> None:
@@ -75,28 +85,23 @@ class _Walk:
         self.rows: list[LayerResult] = []
         self.diagnostics: list[Diagnostic] = []
         self.weights: dict[str, _Weights] = {}
+        self.groups: tuple[GroupRef, ...] = ()
+        self.spans: dict[str, Span | None] = {}  # each row's place in the spec, for join errors
 
-    def sequence(
-        self, nodes: tuple[Node, ...], x: TensorInfo, groups: tuple[GroupRef, ...], path: str
-    ) -> TensorInfo:
-        for position, node in enumerate(nodes):
-            where = f"{path}.{position}" if path else str(position)
-            if isinstance(node, LayerSpec):
-                x = self.layer(node, x, groups, where)
-            elif isinstance(node, Group):
-                x = self.sequence(node.nodes, x, (*groups, GroupRef(node.name, node.kind, where, node.span)), where)
-            else:
-                x = self.branches(node, x, groups, where)
-        return x
+    def enter(self, group: Group, path: str) -> None:
+        self.groups = (*self.groups, GroupRef(group.name, group.kind, path, group.span))
 
-    def layer(self, layer: LayerSpec, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
-        entry = lookup(layer.kind)
-        if entry is not None and hasattr(entry.kind, "expand"):
-            return self.composite(layer, entry, x, groups, path)
+    def leave(self, group: Group) -> None:
+        self.groups = self.groups[:-1]
+
+    def layer(self, layer: LayerSpec, x: TensorInfo, path: str) -> TensorInfo:
+        if isinstance(layer.args, CompositeKind):
+            return self.composite(layer, layer.args, x, path)
         try:
-            outcome, kind, family = _apply(layer, entry, x)
-        except SpecError as error:
-            raise LayerRejected(error, layer, tuple(self.rows), self.batch) from None
+            outcome = layer.args.infer(x, layer.rank)
+        except LayerError as problem:
+            raise _refusal(layer, layer.label, problem) from None
+        kind, family = outcome.display or layer.label, layer.args.family
         out = outcome.out if outcome.out.nominal or not x.nominal else replace(outcome.out, nominal=True)
         found = []
         for note in outcome.notes:
@@ -114,23 +119,24 @@ class _Walk:
             params, shares = 0, layer.shares if outcome.weights else None
         self.weights[layer.name] = _Weights(family, kind, outcome.weights)
         return self.add_row(
-            layer.name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, groups, shares
+            layer.name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, shares,
+            outcome.window,
         )
 
-    def composite(self, layer: LayerSpec, entry: Entry, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
+    def composite(self, layer: LayerSpec, kind: CompositeKind, x: TensorInfo, path: str) -> TensorInfo:
         """A composite kind runs as a block of its parts, named `layer.part`; its notes go on the last row."""
-        label = entry.display or entry.family
         try:
-            expansion = layer.args.expand(x, entry.rank)
+            expansion = kind.expand(x, layer.rank)
         except LayerError as problem:
-            raise LayerRejected(_rule_error(layer, label, problem), layer, tuple(self.rows), self.batch) from None
-        inner = (*groups, GroupRef(layer.name, label, path, layer.span))
+            raise _refusal(layer, layer.label, problem) from None
+        outer = self.groups
+        self.groups = (*outer, GroupRef(layer.name, layer.label, path, layer.span))
         out = x
         for position, part in enumerate(expansion.parts):
-            spec = part_spec(layer, part.name, part.kind, part.args)
-            out = self.layer(spec, x if part.reads_input else out, inner, f"{path}.{position}")
+            out = self.layer(part_spec(layer, part), x if part.reads_input else out, f"{path}.{position}")
+        self.groups = outer
         found = [
-            Diagnostic(note.code, note.severity, f"{layer.name} ({label}): {note.message}", layer.name, layer.span)
+            Diagnostic(note.code, note.severity, f"{layer.name} ({layer.label}): {note.message}", layer.name, layer.span)
             for note in expansion.notes
         ]
         if found:
@@ -157,14 +163,12 @@ class _Walk:
                 "a shared layer needs the same kind, channels and kernel as the layer it shares",
             )
 
-    def branches(self, node: Branches, x: TensorInfo, groups: tuple[GroupRef, ...], path: str) -> TensorInfo:
+    def join(self, node: Branches, x: TensorInfo, outs: list[TensorInfo], path: str) -> TensorInfo:
         ends = []
-        for label, nodes in zip(node.labels, node.paths):
-            before = len(self.rows)
-            out = self.sequence(nodes, x, groups, f"{path}.{label}")
-            last = self.rows[-1] if len(self.rows) > before else None
-            ends.append(PathEnd(label, out, last.name if last else None, last.span if last else None))
-        joined = join(node, x, ends)
+        for label, nodes, out in zip(node.labels, node.paths, outs):
+            producer = out.producer if nodes else None  # an empty path is the identity
+            ends.append(PathEnd(label, out, producer, self.spans.get(producer or "")))
+        joined = JOINS[node.join].rule(node, x, ends)
         found = []
         if joined.misaligned:
             message = (
@@ -172,7 +176,7 @@ class _Walk:
                 "the field shown is the largest"
             )
             found.append(Diagnostic("rf-misaligned", "warning", message, node.name, node.span))
-        return self.add_row(node.name, node.join, path, x, joined.out, 0, 0, joined.macs, found, node.span, groups, None)
+        return self.add_row(node.name, node.join, path, x, joined.out, 0, 0, joined.macs, found, node.span, None, None)
 
     def add_row(
         self,
@@ -186,11 +190,12 @@ class _Walk:
         macs: int,
         found: list[Diagnostic],
         span: Span | None,
-        groups: tuple[GroupRef, ...],
         shares: str | None,
+        window: Window | None,
     ) -> TensorInfo:
         """Record a row; returns its output, marked as made by this row."""
         self.diagnostics.extend(found)
+        self.spans[name] = span
         self.rows.append(
             LayerResult(
                 index=len(self.rows) + 1,
@@ -207,13 +212,30 @@ class _Walk:
                 rf_nominal=out.nominal,
                 diagnostics=tuple(found),
                 span=span,
-                groups=groups,
+                groups=self.groups,
                 shares=shares,
                 input_shape=(self.batch, *x.shape),
                 input_from=x.producer,
+                window=window,
             )
         )
         return replace(out, producer=name)
+
+
+def trace(network: Network, *, batch: int | None = None, strict: bool = False) -> Trace:
+    """Every row of `network` up to the first impossible layer (and that layer, as a refusal).
+
+    Errors that are not one layer's rule (paths that do not fit a join, a bad weight share, a
+    non-whole division under `strict`) are raised as `SpecError`.
+    """
+    batch = network.batch if batch is None else batch
+    walk_ = _Walk(batch, strict)
+    try:
+        out: TensorInfo | None = walk(network.layers, _input_tensor(network.input_shape), walk_)
+        refusal = None
+    except _Refused as stopped:
+        out, refusal = None, stopped.refusal
+    return Trace(tuple(walk_.rows), tuple(walk_.diagnostics), batch, out, refusal)
 
 
 def analyze(
@@ -232,10 +254,12 @@ def analyze(
         raise SpecError(f"unknown dtype '{dtype}'", hint="use one of " + ", ".join(DTYPE_BYTES))
     if optimizer not in OPTIMIZER_STATES:
         raise SpecError(f"unknown optimizer '{optimizer}'", hint="use one of " + ", ".join(OPTIMIZER_STATES))
-    batch = network.batch if batch is None else batch
-    walk = _Walk(batch, strict)
-    x = walk.sequence(network.layers, _input_tensor(network.input_shape), (), "")
-    results, diagnostics = walk.rows, walk.diagnostics
+    traced = trace(network, batch=batch, strict=strict)
+    if traced.refusal is not None:
+        raise traced.refusal.error
+    assert traced.output is not None  # no refusal: the walk reached the end
+    batch, x = traced.batch, traced.output
+    results, diagnostics = traced.rows, traced.diagnostics
     size = DTYPE_BYTES[dtype]
     params = sum(r.params for r in results)
     buffers = sum(r.buffers for r in results)

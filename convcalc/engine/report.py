@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from convcalc.errors import Diagnostic
 from convcalc.layers.rf import AxisRF
+from convcalc.layers.window import Window
 from convcalc.source import Span
 
 
@@ -50,6 +51,7 @@ class LayerResult:
     rf_nominal: bool = False  # after a deformable conv: the field moves with learned offsets
     input_shape: tuple[int, ...] = ()  # what the row reads (a join: its block's input)
     input_from: str | None = None  # the row that produced that input; None: the network's input
+    window: Window | None = None  # a sliding window's geometry as the rule resolved it (explain reads it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,47 +6,63 @@ Only PReLU has parameters (one slope, or one per channel).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from convcalc.layers.args import any_int, approximate, arg, boolean, number, positive_int
+from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 
 
-class _Elementwise:
-    """Shared rule: output is the input, nothing learned, nothing multiplied-and-accumulated."""
+class _Elementwise(LayerKind):
+    """Shared rule: output is the input, nothing learned, nothing multiplied-and-accumulated.
 
+    `module` names the torch.nn class of an activation built without arguments (or with its
+    `inplace` flag only, which changes no count).
+    """
+
+    __slots__ = ()
     positional: ClassVar[tuple[str, ...]] = ()
+    module: ClassVar[str | None] = None
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         return Outcome(out=x)
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        if self.module is None:
+            return super().to_torch(build)
+        return getattr(build.nn, self.module)()
 
-def _simple(family: str, summary: str, *also: str) -> type:
+
+def _simple(family: str, module: str, summary: str, *also: str) -> type[LayerKind]:
     """An argument-free activation such as Sigmoid: one docstring, one spelling set."""
+    module_name = module
 
     @register(family, *also)
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Simple(_Elementwise):
         example: ClassVar[str] = family
+        module: ClassVar[str | None] = module_name
 
     Simple.__doc__ = summary
     Simple.__name__ = Simple.__qualname__ = family.capitalize()
     return Simple
 
 
-Sigmoid = _simple("sigmoid", "Sigmoid (torch.nn.Sigmoid): 1 / (1 + e^−x).")
-Tanh = _simple("tanh", "Tanh (torch.nn.Tanh).")
-Identity = _simple("identity", "Identity (torch.nn.Identity): passes its input through.")
+Sigmoid = _simple("sigmoid", "Sigmoid", "Sigmoid (torch.nn.Sigmoid): 1 / (1 + e^−x).")
+Tanh = _simple("tanh", "Tanh", "Tanh (torch.nn.Tanh).")
+Identity = _simple("identity", "Identity", "Identity (torch.nn.Identity): passes its input through.")
 
 
-def _inplace_activation(family: str, summary: str) -> type:
+def _inplace_activation(family: str, module: str, summary: str) -> type[LayerKind]:
     """An activation whose only PyTorch argument is `inplace`, which changes no count."""
+    module_name = module
 
     @register(family)
     @dataclass(frozen=True, slots=True, kw_only=True)
     class Inplace(_Elementwise):
         example: ClassVar[str] = family
+        module: ClassVar[str | None] = module_name
         inplace: bool = arg(boolean, False, doc="accepted for PyTorch compatibility")
 
     Inplace.__doc__ = summary
@@ -54,11 +70,11 @@ def _inplace_activation(family: str, summary: str) -> type:
     return Inplace
 
 
-ReLU = _inplace_activation("relu", "ReLU (torch.nn.ReLU): max(0, x).")
-ReLU6 = _inplace_activation("relu6", "ReLU6 (torch.nn.ReLU6): min(max(0, x), 6).")
-SiLU = _inplace_activation("silu", "SiLU / swish (torch.nn.SiLU): x·sigmoid(x).")
-Hardswish = _inplace_activation("hardswish", "Hardswish (torch.nn.Hardswish), MobileNetV3's activation.")
-Hardsigmoid = _inplace_activation("hardsigmoid", "Hardsigmoid (torch.nn.Hardsigmoid).")
+ReLU = _inplace_activation("relu", "ReLU", "ReLU (torch.nn.ReLU): max(0, x).")
+ReLU6 = _inplace_activation("relu6", "ReLU6", "ReLU6 (torch.nn.ReLU6): min(max(0, x), 6).")
+SiLU = _inplace_activation("silu", "SiLU", "SiLU / swish (torch.nn.SiLU): x·sigmoid(x).")
+Hardswish = _inplace_activation("hardswish", "Hardswish", "Hardswish (torch.nn.Hardswish), MobileNetV3's activation.")
+Hardsigmoid = _inplace_activation("hardsigmoid", "Hardsigmoid", "Hardsigmoid (torch.nn.Hardsigmoid).")
 
 
 @register("gelu")
@@ -70,6 +86,9 @@ class GELU(_Elementwise):
     example: ClassVar[str] = "gelu"
 
     approximate: str = arg(approximate, "none", doc="'none' or 'tanh'")
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.GELU(self.approximate)
 
 
 @register("leakyrelu")
@@ -83,6 +102,9 @@ class LeakyReLU(_Elementwise):
     negative_slope: float = arg(number, 0.01, aliases=("slope",), doc="slope for negative inputs")
     inplace: bool = arg(boolean, False, doc="accepted for PyTorch compatibility")
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.LeakyReLU(self.negative_slope)
+
 
 @register("elu")
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -95,16 +117,23 @@ class ELU(_Elementwise):
     alpha: float = arg(number, 1.0, doc="saturation value for negative inputs")
     inplace: bool = arg(boolean, False, doc="accepted for PyTorch compatibility")
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.ELU(self.alpha)
+
 
 class _AlongDim(_Elementwise):
-    """Softmax-like: normalises along one axis, which must exist."""
+    """Softmax-like: normalises along one axis, which must exist; `module` is built with `dim`."""
 
+    __slots__ = ()
     dim: int
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         if not -(len(x.shape) + 1) <= self.dim <= len(x.shape):
             raise LayerError(f"'dim' {self.dim} is out of range for a {len(x.shape) + 1}-d tensor", arg="dim")
         return Outcome(out=x)
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, self.module or "")(self.dim)
 
 
 @register("softmax")
@@ -114,6 +143,7 @@ class Softmax(_AlongDim):
 
     positional: ClassVar[tuple[str, ...]] = ("dim",)
     example: ClassVar[str] = "softmax"
+    module: ClassVar[str | None] = "Softmax"
 
     dim: int = arg(any_int, -1, doc="axis normalised (batch is 0)")
 
@@ -125,6 +155,7 @@ class LogSoftmax(_AlongDim):
 
     positional: ClassVar[tuple[str, ...]] = ("dim",)
     example: ClassVar[str] = "log_softmax"
+    module: ClassVar[str | None] = "LogSoftmax"
 
     dim: int = arg(any_int, -1, doc="axis normalised (batch is 0)")
 
@@ -148,3 +179,6 @@ class PReLU(_Elementwise):
                 arg="num_parameters",
             )
         return Outcome(out=x, weights=((self.num_parameters,),))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.PReLU(self.num_parameters, self.init)

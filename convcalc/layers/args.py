@@ -15,9 +15,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from convcalc.errors import SpecError
+from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
 from convcalc.source import Span
 
 PADDING_MODES = ("same", "valid", "tf_same", "same_upper", "same_lower")
+
+# What a checked argument holds, as the kinds' fields declare it.
+Axes = int | tuple[int, ...]  # one value for every spatial axis, or one per axis
+OptionalAxes = Axes | None
+Padding = int | str | tuple[int, ...] | tuple[tuple[int, int], ...]  # a size, a mode, per axis, or pairs
+OutputSize = int | None | tuple[int | None, ...]  # adaptive pooling: None keeps that axis
+Scale = float | tuple[float, ...] | None
 
 
 class ArgProblem(Exception):
@@ -157,10 +165,10 @@ class ArgValue:
     value_span: Span | None = None
 
 
-def canonical_names(kind: type) -> dict[str, str]:
+def canonical_names(kind: type[KindBase]) -> dict[str, str]:
     """Every accepted spelling of every argument (PyTorch name and aliases) -> PyTorch name."""
     names: dict[str, str] = {}
-    for f in dataclasses.fields(kind):
+    for f in dataclasses.fields(kind):  # type: ignore[arg-type]  # every registered kind is a dataclass
         names[f.name] = f.name
         for alias in f.metadata.get("aliases", ()):
             names[alias] = f.name
@@ -177,13 +185,15 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
-def bind_args(kind: type, label: str, args: Mapping[str, ArgValue], span: Span | None) -> tuple[Any, dict[str, Span]]:
+def bind_args(
+    kind: type[LayerKind | CompositeKind], label: str, args: Mapping[str, ArgValue], span: Span | None
+) -> tuple[LayerKind | CompositeKind, dict[str, Span]]:
     """Check raw arguments against a kind's fields and build the kind's dataclass.
 
     Returns the instance and, for each PyTorch argument name, the span of its value.
     """
     names = canonical_names(kind)
-    fields = {f.name: f for f in dataclasses.fields(kind)}
+    fields = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]  # kinds are dataclasses
     values: dict[str, Any] = {}
     spans: dict[str, Span] = {}
     for key, raw in args.items():
@@ -213,5 +223,5 @@ def bind_args(kind: type, label: str, args: Mapping[str, ArgValue], span: Span |
         if name not in values and f.default is dataclasses.MISSING:
             aliases = f.metadata.get("aliases", ())
             also = f" (or '{aliases[0]}')" if aliases else ""
-            raise SpecError(f"{label} needs '{name}'{also}", span, f"example: {getattr(kind, 'example', '')}")
+            raise SpecError(f"{label} needs '{name}'{also}", span, f"example: {kind.example}")
     return kind(**values), spans

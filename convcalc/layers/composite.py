@@ -13,6 +13,8 @@ from math import prod
 from typing import Any, ClassVar
 
 from convcalc.layers.args import (
+    Axes,
+    Padding,
     arg,
     boolean,
     nonnegative_axes,
@@ -23,6 +25,7 @@ from convcalc.layers.args import (
     positive_int,
 )
 from convcalc.layers.conv import Conv, check_groups
+from convcalc.layers.kind import CompositeKind, LayerKind, NotCheckable, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import Expansion, LayerError, Note, Outcome, Part, TensorInfo, shape_text, spatial_rank
 from convcalc.layers.window import per_axis
@@ -44,7 +47,7 @@ def _saving(ours: int, plain: int, kernels: tuple[int, ...], cin: int, cout: int
 
 @register("separable", "separableconv", "depthwiseseparable")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Separable:
+class Separable(CompositeKind):
     """Depthwise-separable convolution: a depthwise F×F conv (groups = C), then a pointwise 1×1 conv.
 
     Parameters F^d·C·m + C·m·K (+ biases), against F^d·C·K + K for a plain conv: the
@@ -55,10 +58,10 @@ class Separable:
     example: ClassVar[str] = "separable:64,3,p=1"
 
     out_channels: int = arg(positive_int, aliases=("out",), doc="channels after the pointwise conv")
-    kernel_size: Any = arg(positive_axes, aliases=("kernel", "k"), doc="depthwise filter size F")
-    stride: Any = arg(positive_axes, 1, aliases=("s",), doc="depthwise stride")
-    padding: Any = arg(padding, 0, aliases=("p",), doc="depthwise padding, or a mode")
-    dilation: Any = arg(positive_axes, 1, aliases=("d",), doc="depthwise dilation")
+    kernel_size: Axes = arg(positive_axes, aliases=("kernel", "k"), doc="depthwise filter size F")
+    stride: Axes = arg(positive_axes, 1, aliases=("s",), doc="depthwise stride")
+    padding: Padding = arg(padding, 0, aliases=("p",), doc="depthwise padding, or a mode")
+    dilation: Axes = arg(positive_axes, 1, aliases=("d",), doc="depthwise dilation")
     depth_multiplier: int = arg(positive_int, 1, aliases=("m",), doc="depthwise filters per input channel")
     bias: bool = arg(boolean, True, doc="a bias on both convs")
 
@@ -77,14 +80,17 @@ class Separable:
         )
         plain = _plain_conv_params(kernels, channels, self.out_channels, self.bias)
         return Expansion(
-            (Part("depthwise", f"conv{rank}d", depthwise), Part("pointwise", f"conv{rank}d", pointwise)),
+            (
+                Part("depthwise", depthwise, f"conv{rank}d", rank),
+                Part("pointwise", pointwise, f"conv{rank}d", rank),
+            ),
             (_saving(ours, plain, kernels, channels, self.out_channels),),
         )
 
 
 @register("spatialseparable")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SpatialSeparable:
+class SpatialSeparable(CompositeKind):
     """Spatially separable convolution: an F×1 conv, then a 1×F conv (Inception's 7×1, 1×7).
 
     The F×1 conv carries the vertical stride and padding, the 1×F conv the horizontal ones;
@@ -118,32 +124,37 @@ class SpatialSeparable:
         )
         plain = _plain_conv_params((f, f), channels, self.out_channels, self.bias)
         return Expansion(
-            (Part("vertical", "conv2d", vertical), Part("horizontal", "conv2d", horizontal)),
+            (Part("vertical", vertical, "conv2d", 2), Part("horizontal", horizontal, "conv2d", 2)),
             (_saving(ours, plain, (f, f), channels, self.out_channels),),
         )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DeformConvCore:
+class DeformConvCore(LayerKind):
     """The deformable conv itself (torchvision.ops.DeformConv2d), a part of `deform_conv` only.
 
     Shapes, weights and MACs are a regular conv's; the sampling positions move by the learned
     offsets, so the receptive field is nominal (the bilinear sampling is not counted in MACs).
     """
 
+    family: ClassVar[str] = "deformconv"  # a part only, never registered: weight sharing compares this
+
     out_channels: int
-    kernel_size: Any
-    stride: Any
-    padding: Any
-    dilation: Any
+    kernel_size: Axes
+    stride: Axes
+    padding: Axes
+    dilation: Axes
     groups: int
     bias: bool
 
-    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
-        conv = Conv(
+    def as_conv(self) -> Conv:
+        return Conv(
             out_channels=self.out_channels, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
             dilation=self.dilation, groups=self.groups, bias=self.bias,
         )
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        conv = self.as_conv()
         result = conv.infer(x, 2)
         note = Note(
             "nominal-rf",
@@ -151,12 +162,25 @@ class DeformConvCore:
             severity="info",
         )
         out = TensorInfo(result.out.shape, result.out.rf, nominal=True)
-        return Outcome(out, result.weights, result.buffers, result.macs, (*result.notes, note), "deformconv2d")
+        return Outcome(out, result.weights, result.buffers, result.macs, (*result.notes, note), "deformconv2d",
+                       result.window)
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        """torchvision.ops.DeformConv2d, called with the input and the offsets (and v2 mask) its
+        sibling parts predicted (`Part.extra_inputs`)."""
+        try:
+            from torchvision.ops import DeformConv2d  # type: ignore[import-not-found, unused-ignore]
+        except (ImportError, RuntimeError) as missing:  # absent, or built for another torch (its ops fail to load)
+            raise NotCheckable(f"needs torchvision.ops.DeformConv2d, which does not import here ({missing})") from None
+        return DeformConv2d(
+            build.shape[0], self.out_channels, self.kernel_size, self.stride, self.padding, self.dilation, self.groups,
+            self.bias,
+        )
 
 
 @register("deformconv", "deformconv2d")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DeformConv:
+class DeformConv(CompositeKind):
     """Deformable convolution (Dai et al. 2017; v2, modulated: Zhu et al. 2019), as
     torchvision.ops.DeformConv2d fed by the usual offset-predicting conv.
 
@@ -168,10 +192,10 @@ class DeformConv:
     example: ClassVar[str] = "deformconv:64,3,p=1"
 
     out_channels: int = arg(positive_int, aliases=("out",), doc="number of filters K")
-    kernel_size: Any = arg(positive_axes, aliases=("kernel", "k"), doc="filter size F")
-    stride: Any = arg(positive_axes, 1, aliases=("s",), doc="step S between windows")
-    padding: Any = arg(nonnegative_axes, 0, aliases=("p",), doc="zeros added on each side (P)")
-    dilation: Any = arg(positive_axes, 1, aliases=("d",), doc="spacing between kernel taps")
+    kernel_size: Axes = arg(positive_axes, aliases=("kernel", "k"), doc="filter size F")
+    stride: Axes = arg(positive_axes, 1, aliases=("s",), doc="step S between windows")
+    padding: Axes = arg(nonnegative_axes, 0, aliases=("p",), doc="zeros added on each side (P)")
+    dilation: Axes = arg(positive_axes, 1, aliases=("d",), doc="spacing between kernel taps")
     groups: int = arg(positive_int, 1, aliases=("g",), doc="channel groups of the deformable conv")
     offset_groups: int = arg(positive_int, 1, doc="groups of input channels sharing one offset field")
     modulated: bool = arg(boolean, False, aliases=("v2",), doc="add the v2 mask predictor")
@@ -191,10 +215,16 @@ class DeformConv:
                 hint="choose offset_groups that divides the input channels",
             )
         taps = prod(per_axis(self.kernel_size, 2, "kernel_size", one_fits_all=False))
-        window = {"kernel_size": self.kernel_size, "stride": self.stride, "padding": self.padding, "dilation": self.dilation}
-        parts = [Part("offset", "conv2d", Conv(out_channels=2 * taps * self.offset_groups, **window), reads_input=True)]
+        k, s, p, d = self.kernel_size, self.stride, self.padding, self.dilation
+        offset = Conv(out_channels=2 * taps * self.offset_groups, kernel_size=k, stride=s, padding=p, dilation=d)
+        parts = [Part("offset", offset, "conv2d", 2, reads_input=True)]
         if self.modulated:
-            parts.append(Part("mask", "conv2d", Conv(out_channels=taps * self.offset_groups, **window), reads_input=True))
-        core = DeformConvCore(out_channels=self.out_channels, groups=self.groups, bias=self.bias, **window)
-        parts.append(Part("conv", "deformconvcore", core, reads_input=True))
+            mask = Conv(out_channels=taps * self.offset_groups, kernel_size=k, stride=s, padding=p, dilation=d)
+            parts.append(Part("mask", mask, "conv2d", 2, reads_input=True))
+        core = DeformConvCore(
+            out_channels=self.out_channels, kernel_size=k, stride=s, padding=p, dilation=d, groups=self.groups,
+            bias=self.bias,
+        )
+        extra = ("offset", "mask") if self.modulated else ("offset",)
+        parts.append(Part("conv", core, "deformconv2d", 2, reads_input=True, extra_inputs=extra))
         return Expansion(tuple(parts))

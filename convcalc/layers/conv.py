@@ -8,6 +8,8 @@ from math import prod
 from typing import Any, ClassVar
 
 from convcalc.layers.args import (
+    Axes,
+    Padding,
     arg,
     boolean,
     nonnegative_axes,
@@ -16,6 +18,7 @@ from convcalc.layers.args import (
     positive_axes,
     positive_int,
 )
+from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.rf import AxisRF, exact
 from convcalc.layers.tensor import (
@@ -28,12 +31,14 @@ from convcalc.layers.tensor import (
     spatial_rank,
 )
 from convcalc.layers.window import (
+    AxisWindow,
+    Window,
     asymmetric_padding_note,
     conv_out_len,
-    effective_kernel,
     non_whole_notes,
     per_axis,
-    resolve_padding,
+    resolve_window,
+    transposed_out_len,
 )
 
 
@@ -50,7 +55,7 @@ def check_groups(groups: int, in_channels: int, out_channels: int) -> None:
 
 @register("conv", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Conv:
+class Conv(LayerKind):
     """Convolution: K filters of size F over C input channels (in groups).
 
     Output per axis: floor((N + 2P − d·(F − 1) − 1)/S) + 1. Parameters: F^d·(C/g)·K + K
@@ -62,52 +67,76 @@ class Conv:
     example: ClassVar[str] = "conv:64,3,p=1"
 
     out_channels: int = arg(positive_int, aliases=("out",), doc="number of filters K")
-    kernel_size: Any = arg(positive_axes, aliases=("kernel", "k"), doc="filter size F")
-    stride: Any = arg(positive_axes, 1, aliases=("s",), doc="step S between windows")
-    padding: Any = arg(padding, 0, aliases=("p",), doc="zeros added on each side (P), or a mode")
-    dilation: Any = arg(positive_axes, 1, aliases=("d",), doc="spacing between kernel taps")
+    kernel_size: Axes = arg(positive_axes, aliases=("kernel", "k"), doc="filter size F")
+    stride: Axes = arg(positive_axes, 1, aliases=("s",), doc="step S between windows")
+    padding: Padding = arg(padding, 0, aliases=("p",), doc="zeros added on each side (P), or a mode")
+    dilation: Axes = arg(positive_axes, 1, aliases=("d",), doc="spacing between kernel taps")
     groups: int = arg(positive_int, 1, aliases=("g",), doc="channel groups; C for depthwise")
     bias: bool = arg(boolean, True, doc="add a learned bias per filter")
     in_channels: int | None = arg(optional_positive_int, None, aliases=("in",), doc="expected C, checked")
+
+    def window(self, spatial: tuple[int, ...]) -> Window:
+        """The geometry this conv resolves for an input of `spatial` sizes (kernel too large: an error)."""
+        axes = resolve_window(spatial, self.kernel_size, self.stride, self.padding, self.dilation, kernel_one_fits_all=False)
+        if any(a.effective > a.padded for a in axes):
+            kernels = tuple(a.kernel for a in axes)
+            effective = tuple(a.effective for a in axes)
+            described = shape_text(kernels)
+            if effective != kernels:
+                described = f"{shape_text(kernels)} (dilated to {shape_text(effective)})"
+            raise LayerError(
+                f"kernel {described} is larger than the padded input {shape_text(tuple(a.padded for a in axes))}",
+                arg="kernel_size",
+                hint="use a smaller kernel, more padding, or a larger input",
+            )
+        return Window(axes, tuple(conv_out_len(a.size, a.effective, a.stride, a.before, a.after) for a in axes))
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         rank = spatial_rank(x, rank, "conv")
         channels = x.channels
         check_channels(self.in_channels, channels, "in_channels")
         check_groups(self.groups, channels, self.out_channels)
-        kernels = per_axis(self.kernel_size, rank, "kernel_size", one_fits_all=False)
-        strides = per_axis(self.stride, rank, "stride")
-        dilations = per_axis(self.dilation, rank, "dilation")
-        effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
-        pads = resolve_padding(self.padding, rank, x.spatial, effective, strides)
-        padded = tuple(n + lo + hi for n, (lo, hi) in zip(x.spatial, pads))
-        if any(k > n for k, n in zip(effective, padded)):
-            described = shape_text(kernels)
-            if effective != kernels:
-                described = f"{shape_text(kernels)} (dilated to {shape_text(effective)})"
-            raise LayerError(
-                f"kernel {described} is larger than the padded input {shape_text(padded)}",
-                arg="kernel_size",
-                hint="use a smaller kernel, more padding, or a larger input",
-            )
-        out = tuple(conv_out_len(n, k, s, lo, hi) for n, k, s, (lo, hi) in zip(x.spatial, effective, strides, pads))
-        notes = non_whole_notes(rank, x.spatial, effective, strides, pads, out) + asymmetric_padding_note(rank, pads)
-        taps = prod(kernels) * (channels // self.groups)
+        window = self.window(x.spatial)
+        out = window.outputs
+        notes = non_whole_notes(window) + asymmetric_padding_note(window)
+        taps = prod(window.kernels) * (channels // self.groups)
         rf = None
         if x.rf is not None:
-            rf = tuple(a.then(k, s, lo) for a, k, s, (lo, _) in zip(x.rf, effective, strides, pads))
+            rf = tuple(a.then(w.effective, w.stride, w.before) for a, w in zip(x.rf, window.axes))
         return Outcome(
             out=TensorInfo((self.out_channels, *out), rf),
-            weights=((self.out_channels, channels // self.groups, *kernels), *bias_shape(self.bias, self.out_channels)),
+            weights=(
+                (self.out_channels, channels // self.groups, *window.kernels),
+                *bias_shape(self.bias, self.out_channels),
+            ),
             macs=taps * self.out_channels * prod(out),
             notes=notes,
             display=f"conv{rank}d",
+            window=window,
+        )
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        nn, rank, channels = build.nn, build.rank, build.shape[0]
+        conv = getattr(nn, f"Conv{rank}d")
+        padding = self.padding
+        pairs_needed = padding in ("tf_same", "same_upper", "same_lower") or (
+            isinstance(padding, tuple) and bool(padding) and isinstance(padding[0], tuple)
+        )
+        if not pairs_needed:
+            return conv(channels, self.out_channels, self.kernel_size, self.stride, padding, self.dilation, self.groups,
+                        self.bias)
+        # TensorFlow/ONNX SAME and [before, after] pairs have no Conv argument: pad first, as TF does.
+        window = self.window(build.shape[1:])
+        flat = [p for pair in reversed(window.pads) for p in pair]  # F.pad order: last axis first
+        pad = getattr(nn, f"ZeroPad{rank}d")(tuple(flat))
+        return nn.Sequential(
+            pad, conv(channels, self.out_channels, self.kernel_size, self.stride, 0, self.dilation, self.groups, self.bias)
         )
 
 
 @register("convtranspose", "deconv", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ConvTranspose:
+class ConvTranspose(LayerKind):
     """Transposed convolution (torch.nn.ConvTranspose1d/2d/3d), the gradient of a convolution.
 
     Output per axis: (N − 1)·S − 2P + d·(F − 1) + output_padding + 1, with output_padding
@@ -119,20 +148,19 @@ class ConvTranspose:
     example: ClassVar[str] = "convtranspose:64,2,2"
 
     out_channels: int = arg(positive_int, aliases=("out",), doc="number of output channels K")
-    kernel_size: Any = arg(positive_axes, aliases=("kernel", "k"), doc="filter size F")
-    stride: Any = arg(positive_axes, 1, aliases=("s",), doc="upsampling factor S")
-    padding: Any = arg(nonnegative_axes, 0, aliases=("p",), doc="trimmed from each side of the output: d·(F − 1) − P is the conv's")
-    output_padding: Any = arg(nonnegative_axes, 0, aliases=("op",), doc="added to one side of the output, below max(S, d)")
-    dilation: Any = arg(positive_axes, 1, aliases=("d",), doc="spacing between kernel taps")
+    kernel_size: Axes = arg(positive_axes, aliases=("kernel", "k"), doc="filter size F")
+    stride: Axes = arg(positive_axes, 1, aliases=("s",), doc="upsampling factor S")
+    padding: Axes = arg(nonnegative_axes, 0, aliases=("p",), doc="trimmed from each side of the output: d·(F − 1) − P is the conv's")
+    output_padding: Axes = arg(nonnegative_axes, 0, aliases=("op",), doc="added to one side of the output, below max(S, d)")
+    dilation: Axes = arg(positive_axes, 1, aliases=("d",), doc="spacing between kernel taps")
     groups: int = arg(positive_int, 1, aliases=("g",), doc="channel groups")
     bias: bool = arg(boolean, True, doc="add a learned bias per output channel")
     in_channels: int | None = arg(optional_positive_int, None, aliases=("in",), doc="expected C, checked")
 
-    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
-        rank = spatial_rank(x, rank, "convtranspose")
-        channels = x.channels
-        check_channels(self.in_channels, channels, "in_channels")
-        check_groups(self.groups, channels, self.out_channels)
+    def window(self, spatial: tuple[int, ...]) -> Window:
+        """The geometry this transposed conv resolves for an input of `spatial` sizes: kernel,
+        stride, dilation, the padding trimmed from each side of the output, and output_padding."""
+        rank = len(spatial)
         kernels = per_axis(self.kernel_size, rank, "kernel_size", one_fits_all=False)
         strides = per_axis(self.stride, rank, "stride")
         pads = per_axis(self.padding, rank, "padding")
@@ -145,27 +173,46 @@ class ConvTranspose:
                     arg="output_padding",
                     hint="output_padding only picks among the sizes a stride can produce: use 0 .. max(S, d) − 1",
                 )
-        effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
-        out = tuple(
-            (n - 1) * s - 2 * p + k + extra for n, s, p, k, extra in zip(x.spatial, strides, pads, effective, extras)
+        axes = tuple(
+            AxisWindow(n, k, s, d, p, p, extra)
+            for n, k, s, d, p, extra in zip(spatial, kernels, strides, dilations, pads, extras)
         )
+        out = tuple(transposed_out_len(a.size, a.effective, a.stride, a.before, a.output_padding) for a in axes)
         if any(n < 1 for n in out):
             raise LayerError(
                 f"the output would be {shape_text(out)}: (N − 1)·S − 2P + d·(F − 1) + output_padding + 1 is below 1",
                 arg="padding",
                 hint="use less padding or a larger kernel or stride (PyTorch returns an empty tensor or fails here)",
             )
+        return Window(axes, out, transposed=True)
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        rank = spatial_rank(x, rank, "convtranspose")
+        channels = x.channels
+        check_channels(self.in_channels, channels, "in_channels")
+        check_groups(self.groups, channels, self.out_channels)
+        window = self.window(x.spatial)
         rf = None
         if x.rf is not None:
             # Zero insertion divides the jump by S; then a stride-1 conv padded by k_eff − 1 − P.
             rf = tuple(
-                AxisRF(a.size, exact(Fraction(a.jump) / s), a.start).then(k, 1, k - 1 - p)
-                for a, k, s, p in zip(x.rf, effective, strides, pads)
+                AxisRF(a.size, exact(Fraction(a.jump) / w.stride), a.start).then(w.effective, 1, w.effective - 1 - w.before)
+                for a, w in zip(x.rf, window.axes)
             )
-        per_input = prod(kernels) * (self.out_channels // self.groups)
+        per_input = prod(window.kernels) * (self.out_channels // self.groups)
         return Outcome(
-            out=TensorInfo((self.out_channels, *out), rf),
-            weights=((channels, self.out_channels // self.groups, *kernels), *bias_shape(self.bias, self.out_channels)),
+            out=TensorInfo((self.out_channels, *window.outputs), rf),
+            weights=(
+                (channels, self.out_channels // self.groups, *window.kernels),
+                *bias_shape(self.bias, self.out_channels),
+            ),
             macs=channels * prod(x.spatial) * per_input,
             display=f"convtranspose{rank}d",
+            window=window,
+        )
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"ConvTranspose{build.rank}d")(
+            build.shape[0], self.out_channels, self.kernel_size, self.stride, self.padding, self.output_padding,
+            self.groups, self.bias, self.dilation,
         )

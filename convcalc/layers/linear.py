@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from convcalc.layers.args import arg, boolean, optional_positive_int, positive_int
+from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, bias_shape
 
 
 @register("linear", "dense", "fc")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Linear:
+class Linear(LayerKind):
     """Linear (fully connected): y = xWᵀ + b on the last axis, other axes kept.
 
     Parameters: in·out + out (bias). MACs: in·out per position of the leading axes.
@@ -42,3 +43,6 @@ class Linear:
             weights=((self.out_features, features), *bias_shape(self.bias, self.out_features)),
             macs=leading * features * self.out_features,
         )
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.Linear(build.shape[-1], self.out_features, self.bias)

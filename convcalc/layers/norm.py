@@ -11,14 +11,23 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
-from convcalc.layers.args import arg, boolean, number, optional_positive_axes, optional_positive_int, positive_int
+from convcalc.layers.args import (
+    OptionalAxes,
+    arg,
+    boolean,
+    number,
+    optional_positive_axes,
+    optional_positive_int,
+    positive_int,
+)
+from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, affine_shapes, check_channels, shape_text
 
 
 @register("batchnorm", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
-class BatchNorm:
+class BatchNorm(LayerKind):
     """Batch normalisation over the channel axis (torch.nn.BatchNorm1d/2d/3d).
 
     Parameters 2C (γ, β) when affine; buffers 2C + 1 (running mean, variance, batch counter).
@@ -53,10 +62,15 @@ class BatchNorm:
             display=f"batchnorm{have}d",
         )
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"BatchNorm{build.rank}d")(
+            build.shape[0], self.eps, self.momentum, self.affine, self.track_running_stats
+        )
+
 
 @register("layernorm")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class LayerNorm:
+class LayerNorm(LayerKind):
     """Layer normalisation over the trailing axes (torch.nn.LayerNorm).
 
     `normalized_shape` defaults to the last axis. Parameters: 2·prod(normalized_shape) with
@@ -66,7 +80,7 @@ class LayerNorm:
     positional: ClassVar[tuple[str, ...]] = ("normalized_shape",)
     example: ClassVar[str] = "layernorm"
 
-    normalized_shape: Any = arg(optional_positive_axes, None, aliases=("shape",), doc="trailing axes normalised")
+    normalized_shape: OptionalAxes = arg(optional_positive_axes, None, aliases=("shape",), doc="trailing axes normalised")
     eps: float = arg(number, 1e-5, doc="added to the variance")
     elementwise_affine: bool = arg(boolean, True, aliases=("affine",), doc="learn a per-element scale")
     bias: bool = arg(boolean, True, doc="learn a per-element shift (with affine)")
@@ -88,10 +102,14 @@ class LayerNorm:
             weights = affine_shapes(True, tuple(shape))[: 2 if self.bias else 1]
         return Outcome(out=x, weights=weights, macs=prod(x.shape))
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        normalized = self.normalized_shape if self.normalized_shape is not None else build.shape[-1]
+        return build.nn.LayerNorm(normalized, self.eps, self.elementwise_affine, bias=self.bias)
+
 
 @register("groupnorm")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GroupNorm:
+class GroupNorm(LayerKind):
     """Group normalisation (torch.nn.GroupNorm): C channels in G groups; parameters 2C."""
 
     positional: ClassVar[tuple[str, ...]] = ("num_groups",)
@@ -112,3 +130,6 @@ class GroupNorm:
                 hint="choose a number of groups that divides the channels",
             )
         return Outcome(out=x, weights=affine_shapes(self.affine, (channels,)), macs=prod(x.shape))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.GroupNorm(self.num_groups, build.shape[0], self.eps, self.affine)

@@ -10,92 +10,123 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
-from convcalc.layers.args import arg, boolean, nonnegative_axes, optional_positive_axes, output_size, positive_axes
+from convcalc.layers.args import (
+    Axes,
+    OptionalAxes,
+    OutputSize,
+    arg,
+    boolean,
+    nonnegative_axes,
+    optional_positive_axes,
+    output_size,
+    positive_axes,
+)
+from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, shape_text, spatial_rank
-from convcalc.layers.window import effective_kernel, non_whole_notes, per_axis, pool_out_len
+from convcalc.layers.window import Window, non_whole_notes, per_axis, pool_out_len, resolve_window
 
 
-def _sliding_pool(
-    x: TensorInfo, rank: int | None, family: str, kernel: Any, stride: Any, pad: Any, dilation: Any, ceil_mode: bool
-) -> Outcome:
-    rank = spatial_rank(x, rank, family)
-    kernels = per_axis(kernel, rank, "kernel_size")
-    strides = per_axis(kernel if stride is None else stride, rank, "stride")
-    pads = per_axis(pad, rank, "padding")
-    dilations = per_axis(dilation, rank, "dilation")
-    for k, p in zip(kernels, pads):
+def pool_window(
+    spatial: tuple[int, ...], family: str, kernel: Axes, stride: OptionalAxes, pad: Axes, dilation: Axes,
+    ceil_mode: bool,
+) -> Window:
+    """The geometry a max or average pooling resolves for an input of `spatial` sizes, with
+    PyTorch's checks: padding at most half the kernel, and a window that fits."""
+    rank = len(spatial)
+    axes = resolve_window(spatial, kernel, kernel if stride is None else stride, pad, dilation, kernel_one_fits_all=True)
+    for a in axes:
         # PyTorch's pool shape check: pad <= kernel_size / 2 (the undilated kernel).
-        if p > k // 2:
+        if a.before > a.kernel // 2:
             raise LayerError(
-                f"padding {p} is more than half the kernel {k}; PyTorch allows at most {k // 2}",
+                f"padding {a.before} is more than half the kernel {a.kernel}; PyTorch allows at most {a.kernel // 2}",
                 arg="padding",
-                hint=f"use padding <= {k // 2}, or a larger kernel",
+                hint=f"use padding <= {a.kernel // 2}, or a larger kernel",
             )
-    if family == "avgpool" and rank == 3 and any(n < k for n, k in zip(x.spatial, kernels)):
+    kernels = tuple(a.kernel for a in axes)
+    if family == "avgpool" and rank == 3 and any(a.size < a.kernel for a in axes):
         # avg_pool3d alone checks the unpadded input against the kernel (pool3d_shape_check's
         # check_input_size), so padding cannot rescue a too-small volume there.
         raise LayerError(
             f"avgpool3d needs every input axis at least the kernel {shape_text(kernels)}, "
-            f"got {shape_text(x.spatial)} (PyTorch does not count padding here)",
+            f"got {shape_text(spatial)} (PyTorch does not count padding here)",
             arg="kernel_size",
             hint="use a smaller kernel, or pool earlier in the network",
         )
-    effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
-    out = tuple(
-        pool_out_len(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(x.spatial, kernels, strides, pads, dilations)
-    )
+    out = tuple(pool_out_len(a.size, a.kernel, a.stride, a.before, a.dilation, ceil_mode) for a in axes)
     if any(o < 1 for o in out):
-        padded = tuple(n + 2 * p for n, p in zip(x.spatial, pads))
         raise LayerError(
-            f"kernel {shape_text(effective)} is larger than the padded input {shape_text(padded)}",
+            f"kernel {shape_text(tuple(a.effective for a in axes))} is larger than the padded input "
+            f"{shape_text(tuple(a.padded for a in axes))}",
             arg="kernel_size",
             hint="use a smaller kernel, or pool earlier in the network",
         )
-    notes: tuple[Note, ...] = ()
-    if not ceil_mode:
-        notes = non_whole_notes(rank, x.spatial, effective, strides, tuple((p, p) for p in pads), out)
-    rf = None if x.rf is None else tuple(a.then(k, s, p) for a, k, s, p in zip(x.rf, effective, strides, pads))
-    return Outcome(out=TensorInfo((x.channels, *out), rf), notes=notes, display=f"{family}{rank}d")
+    return Window(axes, out, ceil_mode=ceil_mode)
+
+
+def _sliding_pool(x: TensorInfo, rank: int, family: str, window: Window) -> Outcome:
+    # Under ceil_mode the last window may hang over the end on purpose: no coverage finding.
+    notes = () if window.ceil_mode else non_whole_notes(window)
+    rf = None if x.rf is None else tuple(a.then(w.effective, w.stride, w.before) for a, w in zip(x.rf, window.axes))
+    return Outcome(out=TensorInfo((x.channels, *window.outputs), rf), notes=notes, display=f"{family}{rank}d",
+                   window=window)
 
 
 @register("maxpool", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MaxPool:
+class MaxPool(LayerKind):
     """Max pooling (torch.nn.MaxPool1d/2d/3d); stride defaults to the kernel size."""
 
     positional: ClassVar[tuple[str, ...]] = ("kernel_size", "stride", "padding")
     example: ClassVar[str] = "maxpool:2"
 
-    kernel_size: Any = arg(positive_axes, aliases=("kernel", "k"), doc="window size F")
-    stride: Any = arg(optional_positive_axes, None, aliases=("s",), doc="step S; default F")
-    padding: Any = arg(nonnegative_axes, 0, aliases=("p",), doc="implicit -inf padding, at most F/2")
-    dilation: Any = arg(positive_axes, 1, aliases=("d",), doc="spacing between window taps")
+    kernel_size: Axes = arg(positive_axes, aliases=("kernel", "k"), doc="window size F")
+    stride: OptionalAxes = arg(optional_positive_axes, None, aliases=("s",), doc="step S; default F")
+    padding: Axes = arg(nonnegative_axes, 0, aliases=("p",), doc="implicit -inf padding, at most F/2")
+    dilation: Axes = arg(positive_axes, 1, aliases=("d",), doc="spacing between window taps")
     ceil_mode: bool = arg(boolean, False, doc="round the output size up (PyTorch's rule)")
 
+    def window(self, spatial: tuple[int, ...]) -> Window:
+        return pool_window(spatial, "maxpool", self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
-        return _sliding_pool(x, rank, "maxpool", self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        rank = spatial_rank(x, rank, "maxpool")
+        return _sliding_pool(x, rank, "maxpool", self.window(x.spatial))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"MaxPool{build.rank}d")(
+            self.kernel_size, self.stride, self.padding, self.dilation, ceil_mode=self.ceil_mode
+        )
 
 
 @register("avgpool", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AvgPool:
+class AvgPool(LayerKind):
     """Average pooling (torch.nn.AvgPool1d/2d/3d); stride defaults to the kernel size."""
 
     positional: ClassVar[tuple[str, ...]] = ("kernel_size", "stride", "padding")
     example: ClassVar[str] = "avgpool:2"
 
-    kernel_size: Any = arg(positive_axes, aliases=("kernel", "k"), doc="window size F")
-    stride: Any = arg(optional_positive_axes, None, aliases=("s",), doc="step S; default F")
-    padding: Any = arg(nonnegative_axes, 0, aliases=("p",), doc="zero padding, at most F/2")
+    kernel_size: Axes = arg(positive_axes, aliases=("kernel", "k"), doc="window size F")
+    stride: OptionalAxes = arg(optional_positive_axes, None, aliases=("s",), doc="step S; default F")
+    padding: Axes = arg(nonnegative_axes, 0, aliases=("p",), doc="zero padding, at most F/2")
     ceil_mode: bool = arg(boolean, False, doc="round the output size up (PyTorch's rule)")
     count_include_pad: bool = arg(boolean, True, doc="average over padding zeros too")
 
+    def window(self, spatial: tuple[int, ...]) -> Window:
+        return pool_window(spatial, "avgpool", self.kernel_size, self.stride, self.padding, 1, self.ceil_mode)
+
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
-        return _sliding_pool(x, rank, "avgpool", self.kernel_size, self.stride, self.padding, 1, self.ceil_mode)
+        rank = spatial_rank(x, rank, "avgpool")
+        return _sliding_pool(x, rank, "avgpool", self.window(x.spatial))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"AvgPool{build.rank}d")(
+            self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad
+        )
 
 
-def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: Any) -> Outcome:
+def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: OutputSize) -> Outcome:
     """Adaptive pooling: output i along an axis reads [floor(i·N/M), ceil((i + 1)·N/M))."""
     rank = spatial_rank(x, rank, family)
     wanted = per_axis(size, rank, "output_size", one_fits_all=False)
@@ -126,35 +157,41 @@ def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: Any) -> O
 
 @register("adaptiveavgpool", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AdaptiveAvgPool:
+class AdaptiveAvgPool(LayerKind):
     """Adaptive average pooling (torch.nn.AdaptiveAvgPool1d/2d/3d): a fixed output size."""
 
     positional: ClassVar[tuple[str, ...]] = ("output_size",)
     example: ClassVar[str] = "adaptiveavgpool:1"
 
-    output_size: Any = arg(output_size, aliases=("size",), doc="output size per axis; null keeps it")
+    output_size: OutputSize = arg(output_size, aliases=("size",), doc="output size per axis; null keeps it")
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         return _adaptive_pool(x, rank, "adaptiveavgpool", self.output_size)
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"AdaptiveAvgPool{build.rank}d")(self.output_size)
+
 
 @register("adaptivemaxpool", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AdaptiveMaxPool:
+class AdaptiveMaxPool(LayerKind):
     """Adaptive max pooling (torch.nn.AdaptiveMaxPool1d/2d/3d): a fixed output size."""
 
     positional: ClassVar[tuple[str, ...]] = ("output_size",)
     example: ClassVar[str] = "adaptivemaxpool:1"
 
-    output_size: Any = arg(output_size, aliases=("size",), doc="output size per axis; null keeps it")
+    output_size: OutputSize = arg(output_size, aliases=("size",), doc="output size per axis; null keeps it")
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         return _adaptive_pool(x, rank, "adaptivemaxpool", self.output_size)
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"AdaptiveMaxPool{build.rank}d")(self.output_size)
+
 
 @register("globalavgpool")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GlobalAvgPool:
+class GlobalAvgPool(LayerKind):
     """Global average pooling: every spatial axis to 1 (AdaptiveAvgPool with output size 1)."""
 
     positional: ClassVar[tuple[str, ...]] = ()
@@ -164,10 +201,13 @@ class GlobalAvgPool:
         result = _adaptive_pool(x, rank, "adaptiveavgpool", 1)
         return Outcome(out=result.out, notes=result.notes, display="globalavgpool")
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"AdaptiveAvgPool{build.rank}d")(1)
+
 
 @register("globalmaxpool")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class GlobalMaxPool:
+class GlobalMaxPool(LayerKind):
     """Global max pooling: every spatial axis to 1 (AdaptiveMaxPool with output size 1)."""
 
     positional: ClassVar[tuple[str, ...]] = ()
@@ -176,3 +216,6 @@ class GlobalMaxPool:
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         result = _adaptive_pool(x, rank, "adaptivemaxpool", 1)
         return Outcome(out=result.out, notes=result.notes, display="globalmaxpool")
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"AdaptiveMaxPool{build.rank}d")(1)

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
-T = TypeVar("T")
+from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
+
+K = TypeVar("K", bound=KindBase)
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     """A spelling's meaning: the kind, its family (for auto names) and a rank fixed by the name."""
 
-    kind: Any
+    kind: type[LayerKind | CompositeKind]
     family: str
     rank: int | None  # conv2d fixes 2; conv takes the rank from its input
     display: str | None  # how the report names the kind; None: family + rank from the input
@@ -31,10 +33,13 @@ def normalize(name: str) -> str:
     return name.lower().replace("_", "").replace("-", "")
 
 
-def register(family: str, *also: str, ranked: bool = False) -> Callable[[T], T]:
+def register(family: str, *also: str, ranked: bool = False) -> Callable[[type[K]], type[K]]:
     """Class decorator: `family` (and `also`) name the kind; `ranked` adds family1d/2d/3d."""
 
-    def add(kind: T) -> T:
+    def add(kind: type[K]) -> type[K]:
+        if not issubclass(kind, (LayerKind, CompositeKind)):
+            raise TypeError(f"{kind.__name__} must subclass LayerKind or CompositeKind")
+        kind.family = family
         spellings = {family: Entry(kind, family, None, None if ranked else family)}
         if ranked:
             for rank in (1, 2, 3):
@@ -60,13 +65,13 @@ def spellings() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def kinds() -> list[Any]:
+def kinds() -> list[type[LayerKind | CompositeKind]]:
     """Each registered kind once, in registration order."""
-    seen: dict[int, Any] = {}
+    seen: dict[int, type[LayerKind | CompositeKind]] = {}
     for entry in _REGISTRY.values():
         seen.setdefault(id(entry.kind), entry.kind)
     return list(seen.values())
 
 
-def family_spellings(kind: Any) -> list[str]:
+def family_spellings(kind: type[KindBase]) -> list[str]:
     return [name for name, entry in _REGISTRY.items() if entry.kind is kind]

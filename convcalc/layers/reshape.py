@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from convcalc.layers.args import any_int, arg, boolean, probability
+from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
 
@@ -28,7 +29,7 @@ def batched_axis(dim: int, rank: int, name: str) -> int:
 
 @register("flatten")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Flatten:
+class Flatten(LayerKind):
     """Flatten (torch.nn.Flatten): merge axes start_dim..end_dim (the batch axis is dim 0)."""
 
     positional: ClassVar[tuple[str, ...]] = ("start_dim", "end_dim")
@@ -49,10 +50,13 @@ class Flatten:
         rf = x.rf if start == end else None
         return Outcome(out=TensorInfo(shape, rf))
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.Flatten(self.start_dim, self.end_dim)
+
 
 @register("dropout", "dropout1d", "dropout2d", "dropout3d", "alphadropout")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Dropout:
+class Dropout(LayerKind):
     """Dropout (torch.nn.Dropout and friends): zeroes elements while training; shape kept."""
 
     positional: ClassVar[tuple[str, ...]] = ("p",)
@@ -63,3 +67,11 @@ class Dropout:
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         return Outcome(out=x)
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        """The module the spelling names: Dropout, Dropout1d/2d/3d or AlphaDropout."""
+        return getattr(build.nn, _DROPOUT_MODULES[build.spelling])(self.p)
+
+
+_DROPOUT_MODULES = {"dropout": "Dropout", "dropout1d": "Dropout1d", "dropout2d": "Dropout2d",
+                    "dropout3d": "Dropout3d", "alphadropout": "AlphaDropout"}

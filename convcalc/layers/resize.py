@@ -13,6 +13,9 @@ from fractions import Fraction
 from typing import Any, ClassVar
 
 from convcalc.layers.args import (
+    Axes,
+    OptionalAxes,
+    Scale,
     arg,
     nonnegative_axes,
     optional_boolean,
@@ -22,6 +25,7 @@ from convcalc.layers.args import (
     positive_int,
     upsample_mode,
 )
+from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.rf import AxisRF, exact
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text, spatial_rank
@@ -39,7 +43,7 @@ def _upsampled(a: AxisRF, taps: int, factor: Fraction) -> AxisRF:
 
 @register("upsample", "interpolate")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Upsample:
+class Upsample(LayerKind):
     """Upsampling (torch.nn.Upsample, F.interpolate) to a size or by a scale factor.
 
     Output per axis: `size`, or floor(N·scale_factor) as PyTorch computes it. No weights, no MACs
@@ -49,8 +53,8 @@ class Upsample:
     positional: ClassVar[tuple[str, ...]] = ("size", "scale_factor", "mode")
     example: ClassVar[str] = "upsample:scale_factor=2"
 
-    size: Any = arg(optional_positive_axes, None, doc="output size per axis")
-    scale_factor: Any = arg(optional_scale, None, aliases=("scale",), doc="multiplier per axis")
+    size: OptionalAxes = arg(optional_positive_axes, None, doc="output size per axis")
+    scale_factor: Scale = arg(optional_scale, None, aliases=("scale",), doc="multiplier per axis")
     mode: str = arg(upsample_mode, "nearest", doc="nearest, nearest-exact, linear, bilinear, bicubic, trilinear")
     align_corners: bool | None = arg(optional_boolean, None, doc="linear modes only: align the corner pixels")
 
@@ -80,6 +84,7 @@ class Upsample:
             out = per_axis(self.size, rank, "size", one_fits_all=False)
             factors = tuple(Fraction(m, n) for m, n in zip(out, x.spatial))
         else:
+            assert self.scale_factor is not None  # exactly one of size and scale_factor, checked above
             scales = per_axis(self.scale_factor, rank, "scale_factor", one_fits_all=False)
             out = tuple(math.floor(n * s) for n, s in zip(x.spatial, scales))
             factors = tuple(Fraction(str(s)) for s in scales)
@@ -89,6 +94,9 @@ class Upsample:
                 )
         rf = None if x.rf is None else tuple(_upsampled(a, _TAPS[self.mode], f) for a, f in zip(x.rf, factors))
         return Outcome(out=TensorInfo((x.channels, *out), rf))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.Upsample(self.size, self.scale_factor, self.mode, self.align_corners)
 
 
 def _two_spatial_axes(x: TensorInfo, family: str) -> None:
@@ -101,7 +109,7 @@ def _two_spatial_axes(x: TensorInfo, family: str) -> None:
 
 @register("pixelshuffle")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PixelShuffle:
+class PixelShuffle(LayerKind):
     """Pixel shuffle (torch.nn.PixelShuffle): (C·r², H, W) -> (C, H·r, W·r), sub-pixel upsampling."""
 
     positional: ClassVar[tuple[str, ...]] = ("upscale_factor",)
@@ -121,10 +129,13 @@ class PixelShuffle:
         rf = None if x.rf is None else tuple(_upsampled(a, 1, Fraction(r)) for a in x.rf)
         return Outcome(out=TensorInfo((x.channels // (r * r), *(n * r for n in x.spatial)), rf))
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.PixelShuffle(self.upscale_factor)
+
 
 @register("pixelunshuffle")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PixelUnshuffle:
+class PixelUnshuffle(LayerKind):
     """Pixel unshuffle (torch.nn.PixelUnshuffle): (C, H·r, W·r) -> (C·r², H, W).
 
     Each output position's r² channels hold an r×r block of the input, so the receptive field
@@ -148,10 +159,13 @@ class PixelUnshuffle:
         rf = None if x.rf is None else tuple(a.then(r, r, 0) for a in x.rf)
         return Outcome(out=TensorInfo((x.channels * r * r, *(n // r for n in x.spatial)), rf))
 
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.PixelUnshuffle(self.downscale_factor)
+
 
 @register("crop", "centercrop")
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Crop:
+class Crop(LayerKind):
     """Crop the spatial axes to `size`, centred unless `offset` says where to start.
 
     No torch.nn module does this; verify runs it as tensor slicing. U-Net crops its skip
@@ -161,8 +175,8 @@ class Crop:
     positional: ClassVar[tuple[str, ...]] = ("size",)
     example: ClassVar[str] = "crop:8"
 
-    size: Any = arg(positive_axes, doc="output size per axis")
-    offset: Any = arg(nonnegative_axes, None, doc="first kept index per axis; default centred, (N − size)//2")
+    size: Axes = arg(positive_axes, doc="output size per axis")
+    offset: OptionalAxes = arg(nonnegative_axes, None, doc="first kept index per axis; default centred, (N − size)//2")
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         rank = spatial_rank(x, None, "crop")
@@ -176,6 +190,21 @@ class Crop:
             )
         rf = None if x.rf is None else tuple(a.then(1, 1, -o) for a, o in zip(x.rf, offsets))
         return Outcome(out=TensorInfo((x.channels, *sizes), rf))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        """No torch.nn module crops; tensor slicing does, and that is what a spec's crop means."""
+        starts = crop_offsets(self, build.shape[1:])
+        sizes = per_axis(self.size, len(build.shape) - 1, "size")
+        window = (slice(None), slice(None), *(slice(o, o + m) for o, m in zip(starts, sizes)))
+
+        class Crop(build.nn.Module):  # type: ignore[misc, name-defined]  # torch.nn arrives at run time
+            def forward(self, x: Any) -> Any:
+                if any(o + m > n for o, m, n in zip(starts, sizes, x.shape[2:])):
+                    # slicing would clamp silently
+                    raise ValueError(f"a {sizes} crop at {starts} does not fit in {tuple(x.shape[2:])}")
+                return x[window]
+
+        return Crop()
 
 
 def crop_offsets(crop: Crop, spatial: tuple[int, ...]) -> tuple[int, ...]:

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any
+from typing import TYPE_CHECKING
 
 from convcalc.layers.rf import AxisRF
+
+if TYPE_CHECKING:
+    from convcalc.layers.kind import LayerKind
+    from convcalc.layers.window import Window
 
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
@@ -62,6 +66,7 @@ class Outcome:
     macs: int = 0
     notes: tuple[Note, ...] = ()
     display: str | None = None  # the kind as shown when the rank came from the input
+    window: Window | None = None  # a sliding window's geometry, as the rule resolved it
 
     @property
     def params(self) -> int:
@@ -70,16 +75,20 @@ class Outcome:
 
 @dataclass(frozen=True, slots=True)
 class Part:
-    """One layer of a composite kind: its name inside the composite, its kind, its arguments.
+    """One layer of a composite kind: its name inside the composite, its rule, how it is shown.
 
+    `label` is the kind as the table shows it (`conv2d`), `rank` the spatial rank it works on.
     `reads_input`: the part reads the composite's input rather than the previous part's output
-    (a deformable conv's offset predictor does).
+    (a deformable conv's offset predictor does). `extra_inputs` name earlier parts whose outputs
+    the part's PyTorch module also takes (a deformable conv reads the predicted offsets).
     """
 
     name: str
-    kind: str
-    args: Any
+    args: LayerKind
+    label: str
+    rank: int | None
     reads_input: bool = False
+    extra_inputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,15 +5,20 @@ Every formula is PyTorch's, quoted in its docstring, and takes one axis at a tim
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TypeVar, cast
 
+from convcalc.layers.args import Axes, Padding
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
 
 UNIT = {"length": "position", "height": "row", "width": "column", "depth": "slice"}
 
 
-def per_axis(value: Any, rank: int, name: str, *, one_fits_all: bool = True) -> tuple[Any, ...]:
+T = TypeVar("T")
+
+
+def per_axis(value: T | tuple[T, ...], rank: int, name: str, *, one_fits_all: bool = True) -> tuple[T, ...]:
     """Broadcast a scalar to every spatial axis, or check a per-axis list has one per axis.
 
     A one-value list counts for every axis, as PyTorch expands it (`stride: [2]` on a conv2d),
@@ -40,7 +45,7 @@ def effective_kernel(kernel: int, dilation: int) -> int:
 
 
 def resolve_padding(
-    padding: Any, rank: int, sizes: tuple[int, ...], kernels: tuple[int, ...], strides: tuple[int, ...]
+    padding: Padding, rank: int, sizes: tuple[int, ...], kernels: tuple[int, ...], strides: tuple[int, ...]
 ) -> tuple[tuple[int, int], ...]:
     """Padding actually applied, as (before, after) per axis.
 
@@ -67,9 +72,11 @@ def resolve_padding(
             small, large = total // 2, total - total // 2
             pairs.append((large, small) if padding == "same_lower" else (small, large))
         return tuple(pairs)
+    if isinstance(padding, str):
+        raise LayerError(f"unknown padding mode '{padding}'", arg="padding")
     if isinstance(padding, tuple) and padding and isinstance(padding[0], tuple):
         return per_axis(padding, rank, "padding")
-    return tuple((p, p) for p in per_axis(padding, rank, "padding"))
+    return tuple((p, p) for p in per_axis(cast("Axes", padding), rank, "padding"))
 
 
 def conv_out_len(n: int, kernel: int, stride: int, before: int, after: int) -> int:
@@ -90,45 +97,151 @@ def pool_out_len(n: int, kernel: int, stride: int, pad: int, dilation: int, ceil
     return out
 
 
+def transposed_out_len(n: int, kernel: int, stride: int, pad: int, output_padding: int) -> int:
+    """PyTorch ConvTranspose: (N − 1)·S − 2P + d·(k − 1) + output_padding + 1, `kernel` effective."""
+    return (n - 1) * stride - 2 * pad + kernel + output_padding
+
+
+@dataclass(frozen=True, slots=True)
+class AxisWindow:
+    """One axis of a sliding window, as resolved for its input: the numbers the lecture writes.
+
+    N = `size`, F = `kernel`, S = `stride`, D = `dilation`, padding applied `before` and `after`
+    (equal unless a SAME mode or [before, after] pair made them differ). A transposed window
+    trims `before`/`after` from its output instead and adds `output_padding` at the end.
+    """
+
+    size: int
+    kernel: int
+    stride: int
+    dilation: int
+    before: int
+    after: int
+    output_padding: int = 0
+
+    @property
+    def effective(self) -> int:
+        """F_eff = D·(F − 1) + 1."""
+        return effective_kernel(self.kernel, self.dilation)
+
+    @property
+    def padded(self) -> int:
+        return self.size + self.before + self.after
+
+    @property
+    def span(self) -> int:
+        """N + P_before + P_after − F_eff: how far the window can travel."""
+        return self.padded - self.effective
+
+    @property
+    def exact(self) -> Fraction:
+        """(N + 2P − F_eff)/S + 1 before flooring: whole when the windows tile the input exactly."""
+        return Fraction(self.span, self.stride) + 1
+
+    @property
+    def whole(self) -> bool:
+        return self.span % self.stride == 0
+
+    def unseen(self, out: int) -> int:
+        """Input rows past the last window's end (never covered), for `out` windows."""
+        return max(0, self.before + self.size - ((out - 1) * self.stride + self.effective))
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """A sliding window over every spatial axis, resolved once by the layer's rule.
+
+    The rule, its PyTorch builder, `explain` and the teaching commands all read this value, so
+    none of them can re-derive the geometry differently. `outputs` is what the rule computed.
+    """
+
+    axes: tuple[AxisWindow, ...]
+    outputs: tuple[int, ...]
+    ceil_mode: bool = False
+    transposed: bool = False
+
+    @property
+    def kernels(self) -> tuple[int, ...]:
+        return tuple(a.kernel for a in self.axes)
+
+    @property
+    def effective(self) -> tuple[int, ...]:
+        return tuple(a.effective for a in self.axes)
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        return tuple(a.stride for a in self.axes)
+
+    @property
+    def dilations(self) -> tuple[int, ...]:
+        return tuple(a.dilation for a in self.axes)
+
+    @property
+    def pads(self) -> tuple[tuple[int, int], ...]:
+        return tuple((a.before, a.after) for a in self.axes)
+
+    @property
+    def padded(self) -> tuple[int, ...]:
+        return tuple(a.padded for a in self.axes)
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(a.size for a in self.axes)
+
+
+def resolve_window(
+    spatial: tuple[int, ...],
+    kernel_size: Axes,
+    stride: Axes,
+    padding: Padding,
+    dilation: Axes,
+    *,
+    kernel_one_fits_all: bool,
+) -> tuple[AxisWindow, ...]:
+    """Per-axis kernel, stride, dilation and applied padding for an input of `spatial` sizes."""
+    rank = len(spatial)
+    kernels = per_axis(kernel_size, rank, "kernel_size", one_fits_all=kernel_one_fits_all)
+    strides = per_axis(stride, rank, "stride")
+    dilations = per_axis(dilation, rank, "dilation")
+    effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
+    pads = resolve_padding(padding, rank, spatial, effective, strides)
+    return tuple(
+        AxisWindow(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
+    )
+
+
 def _decimal(value: Fraction) -> str:
     return f"{float(value):.2f}".rstrip("0").rstrip(".")
 
 
-def asymmetric_padding_note(rank: int, pads: tuple[tuple[int, int], ...]) -> tuple[Note, ...]:
+def asymmetric_padding_note(window: Window) -> tuple[Note, ...]:
     """When padding differs before and after, say what is applied on each side (an info)."""
+    pads = window.pads
     if all(lo == hi for lo, hi in pads):
         return ()
     sides = {1: (("left", "right"),), 2: (("top", "bottom"), ("left", "right")),
-             3: (("front", "back"), ("top", "bottom"), ("left", "right"))}[rank]
+             3: (("front", "back"), ("top", "bottom"), ("left", "right"))}[len(pads)]
     applied = ", ".join(f"{a} {lo}, {b} {hi}" for (a, b), (lo, hi) in zip(sides, pads))
     return (Note("asymmetric-padding", f"padding applied: {applied}", arg="padding", severity="info"),)
 
 
-def non_whole_notes(
-    rank: int,
-    sizes: tuple[int, ...],
-    kernels: tuple[int, ...],
-    strides: tuple[int, ...],
-    pads: tuple[tuple[int, int], ...],
-    outs: tuple[int, ...],
-) -> tuple[Note, ...]:
+def non_whole_notes(window: Window) -> tuple[Note, ...]:
     """The lecture's rule, (N + 2P − F)/S + 1 must be whole: one note per distinct failure.
 
     Each note says what PyTorch floors the size to and how many input rows/columns the windows
     never reach. Axes that fail with the same arithmetic share one note ("height and width").
     """
+    rank = len(window.axes)
     failures: dict[tuple[str, int, int], list[str]] = {}
-    for axis, (n, k, s, (before, after), out) in enumerate(zip(sizes, kernels, strides, pads, outs)):
-        if (n + before + after - k) % s == 0:  # whole: the common case, decided without a Fraction
+    for axis, (a, out) in enumerate(zip(window.axes, window.outputs)):
+        if a.whole:  # the common case, decided without a Fraction
             continue
-        exact_out = Fraction(n + before + after - k, s) + 1
-        if before == after:
-            numerator = f"{n}" + (f" + 2·{before}" if before else "") + f" − {k}"
+        if a.before == a.after:
+            numerator = f"{a.size}" + (f" + 2·{a.before}" if a.before else "") + f" − {a.effective}"
         else:
-            numerator = f"{n} + {before} + {after} − {k}"
-        arithmetic = f"({numerator})/{s} + 1 = {_decimal(exact_out)}"
-        unseen = max(0, before + n - ((out - 1) * s + k))
-        failures.setdefault((arithmetic, out, unseen), []).append(AXIS_NAMES[rank][axis])
+            numerator = f"{a.size} + {a.before} + {a.after} − {a.effective}"
+        arithmetic = f"({numerator})/{a.stride} + 1 = {_decimal(a.exact)}"
+        failures.setdefault((arithmetic, out, a.unseen(out)), []).append(AXIS_NAMES[rank][axis])
     notes = []
     for (arithmetic, out, unseen), axes in failures.items():
         units = [UNIT[a] for a in axes]

@@ -14,7 +14,7 @@ from convcalc.errors import SpecError
 from convcalc.layers import lookup, spellings
 from convcalc.layers.args import ArgValue, bind_args, canonical_names
 from convcalc.layers.registry import normalize
-from convcalc.network import Branches, Group, Join, LayerSpec, Node
+from convcalc.network import Branches, Group, LayerSpec, Node, map_layers
 from convcalc.source import Span
 
 
@@ -36,7 +36,7 @@ class RawLayer:
 class RawBranches:
     """residual / concat / gate as written; `name` names the join row."""
 
-    join: Join
+    join: str  # a registered join's name (convcalc.layers.graph.JOINS)
     paths: list[list[RawNode]]
     labels: tuple[str, ...]
     span: Span | None
@@ -90,7 +90,10 @@ def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
             )
         args[key] = value
     instance, arg_spans = bind_args(kind, label, args, raw.span)
-    spec = LayerSpec(kind=normalize(raw.kind), args=instance, name=raw.name or "", span=raw.span, arg_spans=arg_spans)
+    spec = LayerSpec(
+        kind=normalize(raw.kind), args=instance, name=raw.name or "", span=raw.span, arg_spans=arg_spans,
+        rank=entry.rank, label=label,
+    )
     return spec, entry.family
 
 
@@ -154,7 +157,7 @@ class _Scope:
             spans = dict(spec.arg_spans)
             if raw.shared_span is not None:
                 spans["shared"] = raw.shared_span
-            return LayerSpec(spec.kind, spec.args, self._name(raw.name, family), spec.span, spans, raw.shared)
+            return replace(spec, name=self._name(raw.name, family), arg_spans=spans, shares=raw.shared)
         if isinstance(raw, RawBranches):
             paths = tuple(tuple(self._node(item) for item in path) for path in raw.paths)
             return Branches(raw.join, self._name(raw.name, raw.join), paths, raw.labels, raw.span)
@@ -167,19 +170,14 @@ class _Scope:
 
 def _share_all(nodes: tuple[Node, ...], name: str, target: str, span: Span | None) -> tuple[Node, ...]:
     """`shared: other` on a block: each layer shares the weights of its namesake in `other`."""
-    shared: list[Node] = []
-    for node in nodes:
-        if isinstance(node, LayerSpec):
-            if node.shares is None:
-                spans = {**node.arg_spans, "shared": span} if span else node.arg_spans
-                node = replace(node, shares=target + node.name[len(name) :], arg_spans=spans)
-        elif isinstance(node, Group):
-            node = replace(node, nodes=_share_all(node.nodes, name, target, span))
-        else:
-            paths = tuple(_share_all(path, name, target, span) for path in node.paths)
-            node = replace(node, paths=paths)
-        shared.append(node)
-    return tuple(shared)
+
+    def share(node: LayerSpec) -> LayerSpec:
+        if node.shares is not None:
+            return node
+        spans = {**node.arg_spans, "shared": span} if span else node.arg_spans
+        return replace(node, shares=target + node.name[len(name) :], arg_spans=spans)
+
+    return map_layers(nodes, share)
 
 
 def parse_shape(text: str, span: Span | None) -> tuple[int, ...]:

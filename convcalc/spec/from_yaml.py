@@ -17,6 +17,7 @@ import yaml
 from convcalc.errors import SpecError
 from convcalc.layers import lookup
 from convcalc.layers.args import ArgValue
+from convcalc.layers.graph import CONSTRUCTS, Join
 from convcalc.network import Network
 from convcalc.source import Source, Span
 from convcalc.spec.build import RawBranches, RawGroup, RawLayer, RawNode, build_layers, check_shape, parse_shape
@@ -192,6 +193,7 @@ class _Reader:
 
     def params(self, node: yaml.Node) -> dict[str, yaml.Node | None]:
         """`params: [mid, out]` (all required) or `params: {mid: ~, stride: 1}` (null: required)."""
+        names: list[tuple[yaml.Node, Any, yaml.Node | None]]
         if isinstance(node, yaml.SequenceNode):
             names = [(item, self.value(item), None) for item in node.value]
         else:
@@ -223,7 +225,7 @@ class _Reader:
             if kind in self.defines:
                 return [self.use(kind, node, None)]
             if kind in CONSTRUCTS:
-                raise SpecError(f"'{kind}' needs its layers", self.span(node), CONSTRUCT_HINTS[kind])
+                raise SpecError(f"'{kind}' needs its layers", self.span(node), CONSTRUCTS[kind].hint)
             return [RawLayer(kind, self.span(node))]
         if not isinstance(node, yaml.MappingNode):
             raise SpecError("a layer must be a kind ('- relu') or a mapping ('- conv: {...}')", self.span(node))
@@ -242,7 +244,7 @@ class _Reader:
         if not isinstance(kind, str):
             raise SpecError(f"a layer kind must be a name (got {kind!r})", self.span(key_node))
         if kind in CONSTRUCTS:
-            return [self.branches(kind, key_node, args_node)]
+            return [self.branches(CONSTRUCTS[kind], key_node, args_node)]
         if kind in self.defines:
             return [self.use(kind, key_node, args_node)]
         return [self.layer(kind, key_node, args_node)]
@@ -268,45 +270,44 @@ class _Reader:
             raise SpecError(f"a name must be a word (got {value!r})", self.span(node))
         return str(value), self.span(node)
 
-    def branches(self, kind: str, key_node: yaml.Node, value: yaml.Node) -> RawBranches:
-        """residual: {main, shortcut} | [main...]; concat: [[...], ...] | {branches}; gate: [...] | {layers}."""
+    def branches(self, join: Join, key_node: yaml.Node, value: yaml.Node) -> RawBranches:
+        """A construct, in its mapping form (`residual: {main, shortcut}`) or its short form, where
+        the value stands for its first key (`residual: [...]`, `concat: [[...], ...]`, `gate: [...]`)."""
+        kind = join.yaml_key
         span = self.span(key_node)
         name: tuple[str | None, Span | None] = (None, None)
         parts: dict[str, yaml.Node] = {}
         if isinstance(value, yaml.MappingNode):
-            allowed = CONSTRUCT_KEYS[kind]
             for key, part_key, part in self.mapping(value, f"'{kind}'"):
                 if key == "name":
                     name = self.name(part)
-                elif key in allowed:
+                elif key in join.keys:
                     parts[key] = part
                 else:
-                    raise SpecError(f"unknown key '{key}' in '{kind}'", self.span(part_key), CONSTRUCT_HINTS[kind])
-            if allowed[0] not in parts:
-                raise SpecError(f"'{kind}' needs '{allowed[0]}:'", span, CONSTRUCT_HINTS[kind])
+                    raise SpecError(f"unknown key '{key}' in '{kind}'", self.span(part_key), join.hint)
+            if join.keys[0] not in parts:
+                raise SpecError(f"'{kind}' needs '{join.keys[0]}:'", span, join.hint)
         else:
-            parts[CONSTRUCT_KEYS[kind][0]] = value
-        if kind == "residual":
-            main = self.sequence(parts["main"], "a residual's 'main'", allow_empty=False)
-            shortcut = self.sequence(parts["shortcut"], "a residual's 'shortcut'") if "shortcut" in parts else []
-            return RawBranches("add", [main, shortcut], ("main", "shortcut"), span, *name)
-        if kind == "gate":
-            gate = self.sequence(parts["layers"], "a gate", allow_empty=False)
-            return RawBranches("mul", [gate], ("gate",), span, *name)
-        listed = parts["branches"]
-        if not isinstance(listed, yaml.SequenceNode) or len(listed.value) < 2:
-            raise SpecError("'concat' needs a list of two or more branches", self.span(listed), CONSTRUCT_HINTS[kind])
-        paths = []
+            parts[join.keys[0]] = value
+        if not join.listed:
+            paths = [
+                # the first key's path is required and not empty; the others may be left out (identity)
+                self.sequence(parts[key], what, allow_empty=index > 0) if key in parts else []
+                for index, (key, what) in enumerate(zip(join.keys, join.path_names))
+            ]
+            return RawBranches(join.name, paths, join.labels, span, *name)
+        listed = parts[join.keys[0]]
+        if not isinstance(listed, yaml.SequenceNode) or len(listed.value) < join.min_paths:
+            raise SpecError(f"'{kind}' needs a list of two or more branches", self.span(listed), join.hint)
+        branch_paths = []
         for branch in listed.value:
             if not isinstance(branch, yaml.SequenceNode):
                 raise SpecError(
-                    "each concat branch is a list of layers ([] for the input itself)",
-                    self.span(branch),
-                    CONSTRUCT_HINTS[kind],
+                    f"each {kind} branch is a list of layers ([] for the input itself)", self.span(branch), join.hint
                 )
-            paths.append(self.sequence(branch, "a concat branch"))
-        labels = tuple(f"branch{i}" for i in range(1, len(paths) + 1))
-        return RawBranches("concat", paths, labels, span, *name)
+            branch_paths.append(self.sequence(branch, join.path_names[0]))
+        labels = tuple(f"branch{i}" for i in range(1, len(branch_paths) + 1))
+        return RawBranches(join.name, branch_paths, labels, span, *name)
 
     def repeat(self, node: yaml.MappingNode) -> list[RawNode]:
         """`- repeat: N` with `layers:`; `first:` replaces the first step (a stage's strided block),
@@ -383,14 +384,7 @@ class _Reader:
         return group
 
 
-CONSTRUCTS = ("residual", "concat", "gate")
 REPEAT_KEYS = ("repeat", "layers", "first", "name")
-CONSTRUCT_KEYS = {"residual": ("main", "shortcut"), "concat": ("branches",), "gate": ("layers",)}
-CONSTRUCT_HINTS = {
-    "residual": "residual: {main: [...], shortcut: [...]} (leave out shortcut for the identity)",
-    "concat": "concat: [[...], [...]] with one list of layers per branch ([] is the input itself)",
-    "gate": "gate: [...] with the layers that compute the gate (input × their output)",
-}
 
 
 def _is_null(node: yaml.Node) -> bool:

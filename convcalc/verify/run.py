@@ -16,16 +16,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from convcalc.engine import LayerRejected
-from convcalc.engine.report import LayerResult, Report
+from convcalc.engine import Refusal, Trace
+from convcalc.engine.report import LayerResult
 from convcalc.errors import SpecError
-from convcalc.layers import Entry, lookup
+from convcalc.layers.graph import JOINS
+from convcalc.layers.kind import CompositeKind, NotCheckable
 from convcalc.layers.tensor import TensorInfo
-from convcalc.network import Branches, Group, LayerSpec, Network, Node, part_spec
-from convcalc.verify.builders import NotCheckable, build_module
+from convcalc.network import Branches, LayerSpec, Network, Visitor, part_spec, walk
+from convcalc.verify.builders import build_module
 
 FLOAT32_BYTES = 4
-JOINS = ("add", "concat", "mul")
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
 
 
@@ -145,7 +145,7 @@ def peak_bytes(input_shape: tuple[int, ...], rows: Sequence[LayerResult]) -> int
     plus, where branches meet, every path's output held until the join (about twice the join's)."""
     elements = [math.prod(input_shape)] + [math.prod(row.output_shape) for row in rows]
     pairs = max((a + b for a, b in itertools.pairwise(elements)), default=elements[0])
-    joins = [2 * math.prod(row.output_shape) for row in rows if row.kind in JOINS]
+    joins = [2 * math.prod(row.output_shape) for row in rows if row.kind in JOINS]  # every path held until the join
     weights = sum(row.params + row.buffers for row in rows)
     return (weights + pairs + max(joins, default=0)) * FLOAT32_BYTES
 
@@ -158,31 +158,21 @@ def _first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-class _Runner:
-    """Runs the network tree in the engine's order, so check k pairs with the report's row k.
+class _Runner(Visitor[Any]):
+    """Runs the network tree in the engine's order, so check k pairs with the trace's row k.
 
     A layer that shares another's weights runs the very module built for that layer, so PyTorch
     itself shows whether sharing counts the parameters once: only parameters not seen before count.
     """
 
-    def __init__(self, torch: Any, device: str, rows: Sequence[LayerResult], rejected: LayerRejected | None) -> None:
+    def __init__(self, torch: Any, device: str, rows: Sequence[LayerResult], refusal: Refusal | None) -> None:
         self.torch, self.device = torch, device
         self.rows = iter(rows)
-        self.rejected = rejected
+        self.refusal = refusal
         self.rejection: Rejection | None = None
         self.modules: dict[str, Any] = {}
         self.seen: set[int] = set()
         self.checks: list[LayerCheck] = []
-
-    def sequence(self, nodes: tuple[Node, ...], x: Any) -> Any:
-        for node in nodes:
-            if isinstance(node, LayerSpec):
-                x = self.layer(node, x)
-            elif isinstance(node, Group):
-                x = self.sequence(node.nodes, x)
-            else:
-                x = self.branches(node, x)
-        return x
 
     def module(self, spec: LayerSpec, x: Any) -> Any:
         module = self.modules.get(spec.shares) if spec.shares else None
@@ -191,25 +181,25 @@ class _Runner:
         self.modules[spec.name] = module
         return module
 
-    def composite(self, spec: LayerSpec, entry: Entry, x: Any) -> Any:
+    def composite(self, spec: LayerSpec, kind: CompositeKind, x: Any) -> Any:
         """A composite's parts, expanded by the same rule the engine used, each a checked row."""
-        expansion = spec.args.expand(TensorInfo(tuple(x.shape[1:]), None), entry.rank)
+        expansion = kind.expand(TensorInfo(tuple(x.shape[1:]), None), spec.rank)
         out, made = x, dict[str, Any]()
         for part in expansion.parts:
-            inner = part_spec(spec, part.name, part.kind, part.args)
-            # deform_conv's core also reads the offsets (and the v2 mask) its sibling parts predicted
-            extra = tuple(made[name] for name in ("offset", "mask") if name in made) if part.kind == "deformconvcore" else ()
-            out = self.layer(inner, x if part.reads_input else out, extra)
+            extra = tuple(made[name] for name in part.extra_inputs)
+            out = self.run_layer(part_spec(spec, part), x if part.reads_input else out, extra)
             made[part.name] = out
         return out
 
-    def layer(self, spec: LayerSpec, x: Any, extra: tuple[Any, ...] = ()) -> Any:
-        entry = lookup(spec.kind)
-        if entry is not None and hasattr(entry.kind, "expand"):
-            return self.composite(spec, entry, x)
+    def layer(self, layer: LayerSpec, x: Any, path: str) -> Any:
+        if isinstance(layer.args, CompositeKind):
+            return self.composite(layer, layer.args, x)
+        return self.run_layer(layer, x, ())
+
+    def run_layer(self, spec: LayerSpec, x: Any, extra: tuple[Any, ...]) -> Any:
         row = next(self.rows, None)
-        if row is None:  # the engine stopped here: ask PyTorch about the rejected layer
-            self.ask_about_rejected(spec, x)
+        if row is None:  # the engine stopped here: ask PyTorch about the refused layer
+            self.ask_about_refused(spec, x)
             raise _Stop
         try:
             module = self.module(spec, x)
@@ -226,35 +216,26 @@ class _Runner:
         self.checks.append(LayerCheck(row, tuple(out.shape), sum(p.numel() for p in new), buffers))
         return out
 
-    def ask_about_rejected(self, spec: LayerSpec, x: Any) -> None:
-        assert self.rejected is not None and self.rejected.layer == spec, "verify ran past the engine's rows"
-        message, kind = self.rejected.message, spec.kind
-        if message.startswith(f"{spec.name} ("):  # "name (kind): problem" -> "problem"
-            message = message.partition("): ")[2]
+    def ask_about_refused(self, spec: LayerSpec, x: Any) -> None:
+        refusal = self.refusal
+        assert refusal is not None and refusal.layer == spec, "verify ran past the engine's rows"
+        name, kind, message = spec.name, spec.kind, refusal.problem
         try:
             out = self.module(spec, x)(x)
         except NotCheckable as reason:
-            self.rejection = Rejection(spec.name, kind, message, None, None, str(reason))
+            self.rejection = Rejection(name, kind, message, None, None, str(reason))
         except (RuntimeError, ValueError, TypeError, IndexError) as error:
-            self.rejection = Rejection(spec.name, kind, message, _first_line(error), None)
+            self.rejection = Rejection(name, kind, message, _first_line(error), None)
         else:
-            if out.numel() == 0:  # an empty tensor is no result: the engine's rejection stands
-                self.rejection = Rejection(spec.name, kind, message, f"an empty output {tuple(out.shape)}", None)
+            if out.numel() == 0:  # an empty tensor is no result: the engine's refusal stands
+                self.rejection = Rejection(name, kind, message, f"an empty output {tuple(out.shape)}", None)
             else:
-                self.rejection = Rejection(spec.name, kind, message, None, tuple(out.shape))
+                self.rejection = Rejection(name, kind, message, None, tuple(out.shape))
 
-    def branches(self, node: Branches, x: Any) -> Any:
-        outs = [self.sequence(path, x) if path else x for path in node.paths]
+    def join(self, node: Branches, x: Any, outs: list[Any], path: str) -> Any:
         row = next(self.rows)
         try:
-            if node.join == "add":
-                out = outs[0]
-                for other in outs[1:]:
-                    out = out + other
-            elif node.join == "concat":
-                out = self.torch.cat(outs, dim=1)
-            else:
-                out = x * outs[0]
+            out = JOINS[node.join].torch(self.torch, x, outs)
         except RuntimeError as error:
             self.checks.append(LayerCheck(row, None, None, None, _first_line(error)))
             raise _Stop from None
@@ -264,19 +245,18 @@ class _Runner:
 
 def verify(
     network: Network,
-    report: Report | LayerRejected,
+    traced: Trace,
     *,
     device: str = "cpu",
     max_memory: int = 2 * 2**30,
 ) -> Verification:
     """Build each layer in torch, run zeros through it, compare shapes, parameters and buffers.
 
-    `report` is the engine's report, or its rejection of a layer (then the rows before that layer
-    are checked, and PyTorch is asked whether it rejects the layer too).
+    `traced` is the engine's trace: its rows, and the layer it refused, if any (then the rows
+    before that layer are checked, and PyTorch is asked whether it refuses the layer too).
     """
-    rejected = report if isinstance(report, LayerRejected) else None
-    rows = report.rows if isinstance(report, LayerRejected) else report.layers
-    batch = report.batch
+    rows = traced.rows
+    batch = traced.batch
     input_shape = (batch, *network.input_shape)
     estimate = peak_bytes(input_shape, rows)
     if estimate > max_memory:
@@ -294,10 +274,10 @@ def verify(
         raise TorchMissing from None
     if device == "cuda" and not torch.cuda.is_available():
         raise SpecError("--device cuda: PyTorch sees no CUDA device here", hint="use --device cpu")
-    runner = _Runner(torch, device, rows, rejected)
+    runner = _Runner(torch, device, rows, traced.refusal)
     with torch.inference_mode():
         try:
-            runner.sequence(network.layers, torch.zeros(input_shape, device=device))
+            walk(network.layers, torch.zeros(input_shape, device=device), runner)
         except _Stop:
             pass
     return Verification(tuple(runner.checks), device, estimate, runner.rejection)

@@ -1,0 +1,188 @@
+"""Joins: where branches meet. Each join is one registered object holding how it is written in
+YAML, its shape and receptive-field rule, and its PyTorch operation, so a new construct is one
+class here plus tests.
+
+A path's end is described by `PathEnd`: its tensor and the row that produced it (none for an
+identity path), so a mismatch can say which layer made each shape and where it is written.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from math import prod
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+from convcalc.errors import SpecError
+from convcalc.layers.rf import AxisRF
+from convcalc.layers.tensor import TensorInfo, shape_text
+from convcalc.source import Span
+
+if TYPE_CHECKING:
+    from convcalc.network import Branches
+
+
+@dataclass(frozen=True, slots=True)
+class PathEnd:
+    label: str
+    tensor: TensorInfo
+    producer: str | None  # the dotted name of the path's last row; None: the path is the identity
+    span: Span | None
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    out: TensorInfo
+    macs: int
+    misaligned: str | None  # why the receptive fields of the paths do not line up, if they don't
+
+
+class Join(ABC):
+    """One construct: its YAML spelling and its rules.
+
+    `yaml_key` is the construct's key in a spec; `keys` are the keys its mapping form accepts,
+    the first required (the short form `key: [...]` stands for it); `listed`: the first key holds
+    a list of paths (concat) rather than one path; `labels` name the paths in `path` addresses.
+    """
+
+    name: ClassVar[str]
+    yaml_key: ClassVar[str]
+    keys: ClassVar[tuple[str, ...]]
+    labels: ClassVar[tuple[str, ...]]
+    path_names: ClassVar[tuple[str, ...]]  # each key's paths, as error messages name them
+    listed: ClassVar[bool] = False
+    min_paths: ClassVar[int] = 1
+    hint: ClassVar[str]
+
+    @abstractmethod
+    def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
+        """The join row's output; a SpecError that lists every path's shape when they do not fit."""
+
+    @abstractmethod
+    def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
+        """The same join on real tensors (verify)."""
+
+
+class Add(Join):
+    """Residual add: the sum of the paths; an empty path is the identity shortcut."""
+
+    name = "add"
+    yaml_key = "residual"
+    keys = ("main", "shortcut")
+    labels = ("main", "shortcut")
+    path_names = ("a residual's 'main'", "a residual's 'shortcut'")
+    hint = "residual: {main: [...], shortcut: [...]} (leave out shortcut for the identity)"
+
+    def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
+        if len({end.tensor.shape for end in ends}) > 1:
+            _mismatch(node, ends, "residual add needs every path to end in the same shape", _add_hint(ends))
+        rf, misaligned = _merge([end.tensor.rf for end in ends])
+        return Joined(TensorInfo(ends[0].tensor.shape, rf, _nominal(ends)), 0, misaligned)
+
+    def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
+        out = outs[0]
+        for other in outs[1:]:
+            out = out + other
+        return out
+
+
+class Concat(Join):
+    """Channel concat: the paths stacked along channels; an empty path is the identity (DenseNet)."""
+
+    name = "concat"
+    yaml_key = "concat"
+    keys = ("branches",)
+    labels = ()  # branch1, branch2, ... as many as written
+    path_names = ("a concat branch",)
+    listed = True
+    min_paths = 2
+    hint = "concat: [[...], [...]] with one list of layers per branch ([] is the input itself)"
+
+    def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
+        shapes = [end.tensor.shape for end in ends]
+        if len({len(s) for s in shapes}) > 1 or len({s[1:] for s in shapes}) > 1:
+            _mismatch(
+                node,
+                ends,
+                "concat stacks channels, so every branch must end in the same spatial size",
+                "give every branch the same stride and 'same'-style padding",
+            )
+        out = (sum(s[0] for s in shapes), *shapes[0][1:])
+        rf, misaligned = _merge([end.tensor.rf for end in ends])
+        return Joined(TensorInfo(out, rf, _nominal(ends)), 0, misaligned)
+
+    def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
+        return torch.cat(outs, dim=1)
+
+
+class Mul(Join):
+    """Gate (squeeze-and-excitation): the input times the one path's output, broadcast over space."""
+
+    name = "mul"
+    yaml_key = "gate"
+    keys = ("layers",)
+    labels = ("gate",)
+    path_names = ("a gate",)
+    hint = "gate: [...] with the layers that compute the gate (input × their output)"
+
+    def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
+        gate = ends[0].tensor.shape
+        broadcast = (x.channels, *([1] * len(x.spatial)))
+        if gate not in (x.shape, broadcast):
+            input_end = PathEnd("input", x, None, None)
+            _mismatch(
+                node,
+                [input_end, *ends],
+                f"a gate multiplies its input by the gate's output, which must be {shape_text(broadcast)} "
+                f"(one value per channel) or {shape_text(x.shape)}",
+                "end the gate with a 1x1 conv back to the input's channels, and a sigmoid",
+            )
+        # The gate is one value per channel (or per element); the receptive field is the input's own,
+        # the gate's global context is documented, not folded in (README: conventions).
+        return Joined(TensorInfo(x.shape, x.rf, x.nominal or _nominal(ends)), prod(x.shape), None)
+
+    def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
+        return x * outs[0]
+
+
+JOINS: dict[str, Join] = {join.name: join for join in (Add(), Concat(), Mul())}
+CONSTRUCTS: dict[str, Join] = {join.yaml_key: join for join in JOINS.values()}
+
+
+def _nominal(ends: list[PathEnd]) -> bool:
+    return any(end.tensor.nominal for end in ends)
+
+
+def _add_hint(ends: list[PathEnd]) -> str:
+    identity = [end for end in ends if end.producer is None]
+    if identity:
+        return "the identity shortcut keeps the input's shape; give the residual a 'shortcut:' (1x1 conv) to change it"
+    return "make the paths end in the same channels and size (strides and out channels)"
+
+
+def _mismatch(node: Branches, ends: list[PathEnd], problem: str, hint: str) -> NoReturn:
+    described = []
+    for end in ends:
+        shape = shape_text(end.tensor.shape)
+        if end.producer is not None:
+            where = f" ({end.span})" if end.span else ""
+            described.append(f"{end.label} ends {shape} at {end.producer}{where}")
+        elif end.label == "input":
+            described.append(f"input {shape}")
+        else:
+            described.append(f"{end.label} is the input itself, {shape}")
+    raise SpecError(f"{node.name} ({node.join}): {problem}: " + "; ".join(described), node.span, hint)
+
+
+def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] | None, str | None]:
+    """The largest field per axis over the paths, and what disagrees when their jumps or centres differ."""
+    if any(f is None for f in fields):
+        return None, None
+    known = [f for f in fields if f is not None]
+    merged = tuple(max(axes, key=lambda a: a.size) for axes in zip(*known))
+    problems = []
+    for what in ("jump", "center"):
+        values = {tuple(getattr(a, what) for a in f) for f in known}
+        if len(values) > 1:
+            problems.append(f"{what}s " + " vs ".join(sorted("x".join(map(str, v)) for v in values)))
+    return merged, "; ".join(problems) or None
