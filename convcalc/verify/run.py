@@ -18,7 +18,7 @@ from typing import Any
 
 from convcalc.engine import LayerRejected
 from convcalc.engine.report import LayerResult, Report
-from convcalc.errors import SpecError
+from convcalc.errors import SpecError, TorchMissing
 from convcalc.layers import Entry, lookup
 from convcalc.layers.tensor import TensorInfo
 from convcalc.network import Branches, Group, LayerSpec, Network, Node, part_spec
@@ -27,10 +27,6 @@ from convcalc.verify.builders import NotCheckable, build_module
 FLOAT32_BYTES = 4
 JOINS = ("add", "concat", "mul")
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
-
-
-class TorchMissing(Exception):
-    """verify was asked for but PyTorch is not installed."""
 
 
 @dataclass(frozen=True, slots=True)
