@@ -1,15 +1,33 @@
 """Errors and soft problems as data.
 
-`SpecError` is the one exception that bad input raises anywhere in convcalc; it formats itself
-from structured fields and the CLI alone turns it into stderr text and exit code 2. Soft problems
-(a division that is not whole) are `Diagnostic`s carried on the report, never `warnings.warn`.
+Every error convcalc raises on purpose is a `ConvcalcError`: it formats itself from structured
+fields (message, span, hint) and carries the exit code it ends the program with. The CLI's one
+error boundary (`convcalc.cli.app.guarded`) alone turns it into stderr text and that exit code.
+
+    ConvcalcError              exit 2 unless a subclass says otherwise
+    ├── SpecError              an unreadable or impossible spec (with a span when one is known)
+    ├── UsageError             flags or arguments a person typed that do not make sense
+    └── TorchMissing           `verify` without PyTorch installed
+
+Soft problems (a division that is not whole) are `Diagnostic`s carried on the report, never
+`warnings.warn`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import ClassVar
 
 from convcalc.source import Span
+
+
+class ExitCode(IntEnum):
+    """What the process exits with; `check` and `verify` document these in their help."""
+
+    OK = 0
+    FAILED = 1  # the input was fine and the answer is "no": verify disagrees, check finds violations
+    BAD_INPUT = 2  # unreadable or impossible spec, bad usage, a missing optional dependency
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +41,10 @@ class Diagnostic:
     span: Span | None = field(default=None, compare=False)
 
 
-class SpecError(Exception):
-    """An unreadable or impossible spec: where it is, what is wrong, and how to fix it."""
+class ConvcalcError(Exception):
+    """Bad input anywhere in convcalc: where it is, what is wrong, how to fix it, how to exit."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.BAD_INPUT
 
     def __init__(self, message: str, span: Span | None = None, hint: str | None = None) -> None:
         super().__init__(message)
@@ -48,3 +68,21 @@ class SpecError(Exception):
 
     def __str__(self) -> str:
         return self.render()
+
+
+class SpecError(ConvcalcError):
+    """An unreadable or impossible spec: where it is, what is wrong, and how to fix it."""
+
+
+class UsageError(ConvcalcError):
+    """Flags or arguments that do not make sense together (typer itself rejects malformed ones)."""
+
+
+class TorchMissing(ConvcalcError):
+    """verify was asked for but PyTorch is not installed."""
+
+    def __init__(self, message: str = "verify needs PyTorch: pip install 'convcalc[torch]'") -> None:
+        super().__init__(message)
+
+    def render(self) -> str:
+        return self.message

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from convcalc.engine.report import Report
 from convcalc.render.numbers import CONVENTIONS
-from convcalc.render.summary import HEADERS, MARKS, NUMERIC, layer_cells, total_lines, warned
+from convcalc.render.summary import HEADERS, NUMERIC, layer_cells, total_lines, warned
 
 
 def to_table(report: Report) -> RenderableType:
@@ -23,12 +23,6 @@ def to_table(report: Report) -> RenderableType:
     totals.add_column()
     for label, value in total_lines(report):
         totals.add_row(label, value)
-    parts: list[RenderableType] = [table, totals]
-    if report.diagnostics:
-        parts.append(Text(""))
-        parts.extend(
-            Text(f"{MARKS[d.severity]} {d.message}", style="yellow" if d.severity == "warning" else "dim")
-            for d in report.diagnostics
-        )
-    parts.append(Text(CONVENTIONS, style="dim"))
-    return Group(*parts)
+    # The diagnostics themselves go to stderr with their file:line:col, as in every format
+    # (`render.dispatch.diagnostic_lines`); the table only marks the rows they concern.
+    return Group(table, totals, Text(CONVENTIONS, style="dim"))

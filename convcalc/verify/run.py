@@ -18,7 +18,7 @@ from typing import Any
 
 from convcalc.engine import Refusal, Trace
 from convcalc.engine.report import LayerResult
-from convcalc.errors import SpecError
+from convcalc.errors import SpecError, TorchMissing
 from convcalc.layers.graph import JOINS
 from convcalc.layers.kind import CompositeKind, NotCheckable
 from convcalc.layers.tensor import TensorInfo
@@ -27,10 +27,6 @@ from convcalc.verify.builders import build_module
 
 FLOAT32_BYTES = 4
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
-
-
-class TorchMissing(Exception):
-    """verify was asked for but PyTorch is not installed."""
 
 
 @dataclass(frozen=True, slots=True)

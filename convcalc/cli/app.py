@@ -1,0 +1,112 @@
+"""The typer app, the options every command shares, and the one error boundary.
+
+Command modules (`summary`, `verify`, `teach`) register on `app` with `@command()`, which puts
+each command behind `guarded`: a `ConvcalcError` raised anywhere below becomes its rendered
+message on stderr and its exit code, and a command that returns an `ExitCode` exits with it.
+This package is the only place that prints.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import TYPE_CHECKING, ParamSpec
+
+import typer
+
+from convcalc.errors import ConvcalcError, ExitCode
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Shapes, parameters, MACs, memory and receptive fields of CNNs, from a spec.",
+)
+
+P = ParamSpec("P")
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+class Dtype(str, Enum):
+    float32 = "float32"
+    float16 = "float16"
+    bfloat16 = "bfloat16"
+    int8 = "int8"
+
+
+class Optimizer(str, Enum):
+    sgd = "sgd"
+    momentum = "momentum"
+    rmsprop = "rmsprop"
+    adam = "adam"
+
+
+class Lang(str, Enum):
+    en = "en"
+    zh = "zh"
+
+
+LANG = typer.Option(Lang.en, "--lang", help="Language of the explanation: en or zh (中文).")
+BATCH = typer.Option(None, "--batch", "-b", min=1, help="Batch size (default: the spec's, or 1).")
+
+
+def guarded(func: Callable[P, ExitCode | None]) -> Callable[P, None]:
+    """The error boundary: run a command, map a `ConvcalcError` to stderr text and its exit code.
+
+    A command returns None (exit 0) or an `ExitCode` (e.g. FAILED when the answer is "no").
+    """
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            code = func(*args, **kwargs)
+        except ConvcalcError as error:
+            typer.echo(error.render(), err=True)
+            raise typer.Exit(int(error.exit_code)) from None
+        if code:  # ExitCode.OK is 0
+            raise typer.Exit(int(code))
+
+    return run
+
+
+def command(name: str | None = None) -> Callable[[Callable[P, ExitCode | None]], Callable[P, ExitCode | None]]:
+    """Register a command on `app`, behind the error boundary; the function itself is returned as is."""
+
+    def register(func: Callable[P, ExitCode | None]) -> Callable[P, ExitCode | None]:
+        app.command(name)(guarded(func))
+        return func
+
+    return register
+
+
+def echo(text: str, *, newline: bool = True) -> None:
+    """Data to stdout."""
+    typer.echo(text, nl=newline)
+
+
+def warn(lines: list[str]) -> None:
+    """Diagnostics to stderr, one per line, so `--format json | jq` sees only data."""
+    for line in lines:
+        typer.echo(line, err=True)
+
+
+def show(output: str | RenderableType) -> None:
+    """A renderer's output to stdout: text as it is, a Rich renderable through a console
+    (120 columns when stdout is not a terminal, so piped and tested output is stable)."""
+    if isinstance(output, str):
+        typer.echo(output, nl=False)
+        return
+    from rich.console import Console
+
+    Console(width=None if sys.stdout.isatty() else 120).print(output)

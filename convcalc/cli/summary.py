@@ -1,0 +1,47 @@
+"""`convcalc summary` and `convcalc kinds`: the analysis of a network, and the kinds it may use."""
+
+from __future__ import annotations
+
+import typer
+
+from convcalc.cli.app import BATCH, Dtype, Format, Optimizer, command, echo, show, warn
+
+
+@command()
+def summary(
+    items: list[str] = typer.Argument(..., help="A spec file (YAML), or layer strings with -i.", show_default=False),
+    input_shape: str | None = typer.Option(None, "-i", "--input", help="Input shape for layer strings: CxHxW."),
+    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    batch: int | None = BATCH,
+    dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Element type for memory."),
+    optimizer: Optimizer = typer.Option(Optimizer.adam, "--optimizer", help="Optimizer for the training-memory estimate."),
+    strict: bool = typer.Option(False, "--strict", help="A non-whole (N + 2P − F)/S + 1 is an error."),
+    depth: int | None = typer.Option(
+        None, "--depth", "-d", min=1, help="Levels of nesting to show; deeper blocks fold into one row (1: top level)."
+    ),
+) -> None:
+    """Per-layer table: output shape, parameters, MACs, receptive field and jump, with totals."""
+    from convcalc.engine import analyze
+    from convcalc.engine.fold import fold
+    from convcalc.render.dispatch import diagnostic_lines, render_report
+    from convcalc.spec.read import read_network
+
+    network = read_network(items, input_shape, batch)
+    report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value, strict=strict)
+    if depth is not None:
+        report = fold(report, depth)
+    show(render_report(report, fmt.value))
+    warn(diagnostic_lines(report))
+
+
+@command()
+def kinds() -> None:
+    """List every layer kind, its spellings and its positional arguments."""
+    from convcalc.layers import kinds as all_kinds
+    from convcalc.layers.registry import family_spellings
+
+    for kind in all_kinds():
+        summary_line = (kind.__doc__ or "").strip().splitlines()[0]
+        names = ", ".join(family_spellings(kind))
+        order = ",".join(kind.positional) or "-"
+        echo(f"{names}\n    positional: {order}; example: {kind.example}\n    {summary_line}")

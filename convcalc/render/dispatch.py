@@ -1,0 +1,95 @@
+"""Which renderer a format name picks, and the one-line diagnostics every format sends to stderr.
+
+Renderers return text or a Rich renderable; only the CLI prints. A renderer's module is imported
+when its format is asked for, so `--format json` never loads Rich.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from convcalc.engine.report import Report
+from convcalc.errors import Diagnostic, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from convcalc.verify.run import Verification
+
+
+def _table(report: Report) -> RenderableType:
+    from convcalc.render.table import to_table
+
+    return to_table(report)
+
+
+def _json(report: Report) -> str:
+    from convcalc.render.to_json import to_json
+
+    return to_json(report)
+
+
+def _csv(report: Report) -> str:
+    from convcalc.render.to_csv import to_csv
+
+    return to_csv(report)
+
+
+def _markdown(report: Report) -> str:
+    from convcalc.render.to_markdown import to_markdown
+
+    return to_markdown(report)
+
+
+def _verify_table(result: Verification, title: str) -> RenderableType:
+    from convcalc.render.verify_table import verify_table
+
+    return verify_table(result, title)
+
+
+def _verify_json(result: Verification, title: str) -> str:
+    from convcalc.render.verify_table import verify_json
+
+    return verify_json(result, title)
+
+
+REPORT_RENDERERS: dict[str, Callable[[Report], str | RenderableType]] = {
+    "table": _table,
+    "json": _json,
+    "csv": _csv,
+    "markdown": _markdown,
+}
+VERIFY_RENDERERS: dict[str, Callable[[Verification, str], str | RenderableType]] = {
+    "table": _verify_table,
+    "json": _verify_json,
+}
+
+
+def _pick(table: dict[str, Callable[..., str | RenderableType]], fmt: str) -> Callable[..., str | RenderableType]:
+    if fmt not in table:
+        raise UsageError(f"--format must be one of {', '.join(table)} (got {fmt!r})")
+    return table[fmt]
+
+
+def render_report(report: Report, fmt: str) -> str | RenderableType:
+    """The summary in one format: a string (json, csv, markdown) or a Rich renderable (table)."""
+    renderer: Callable[[Report], str | RenderableType] = _pick(REPORT_RENDERERS, fmt)
+    return renderer(report)
+
+
+def render_verification(result: Verification, title: str, fmt: str) -> str | RenderableType:
+    """verify's result in one format: a Rich renderable (table) or a string (json)."""
+    renderer: Callable[[Verification, str], str | RenderableType] = _pick(VERIFY_RENDERERS, fmt)
+    return renderer(result, title)
+
+
+def diagnostic_line(diagnostic: Diagnostic) -> str:
+    """Compiler style, as editors link it: `file:line:col: warning: message` (no place when none is known)."""
+    where = f"{diagnostic.span}: " if diagnostic.span else ""
+    return f"{where}{diagnostic.severity}: {diagnostic.message}"
+
+
+def diagnostic_lines(report: Report) -> list[str]:
+    """The report's diagnostics for stderr, the same in every format."""
+    return [diagnostic_line(d) for d in report.diagnostics]
