@@ -12,10 +12,11 @@ from math import prod
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, training_bytes
 from convcalc.engine.report import GroupRef, LayerResult, Report, Totals
 from convcalc.errors import Diagnostic, SpecError
+from convcalc.formats import shape_text
 from convcalc.layers.graph import JOINS, PathEnd
 from convcalc.layers.kind import CompositeKind
 from convcalc.layers.rf import AxisRF
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 from convcalc.layers.window import Window
 from convcalc.network import Branches, Group, LayerSpec, Network, Visitor, part_spec, walk
 from convcalc.source import Span

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
+from convcalc.formats import shape_text
 from convcalc.layers.args import (
     Axes,
     Padding,
@@ -27,7 +28,7 @@ from convcalc.layers.args import (
 from convcalc.layers.conv import Conv, check_groups
 from convcalc.layers.kind import CompositeKind, LayerKind, NotCheckable, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import Expansion, LayerError, Note, Outcome, Part, TensorInfo, shape_text, spatial_rank
+from convcalc.layers.tensor import Expansion, LayerError, Note, Outcome, Part, TensorInfo, spatial_rank
 from convcalc.layers.window import per_axis
 
 

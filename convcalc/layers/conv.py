@@ -7,6 +7,7 @@ from fractions import Fraction
 from math import prod
 from typing import Any, ClassVar
 
+from convcalc.formats import shape_text
 from convcalc.layers.args import (
     Axes,
     Padding,
@@ -21,15 +22,7 @@ from convcalc.layers.args import (
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.rf import AxisRF, exact
-from convcalc.layers.tensor import (
-    LayerError,
-    Outcome,
-    TensorInfo,
-    bias_shape,
-    check_channels,
-    shape_text,
-    spatial_rank,
-)
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, bias_shape, check_channels, spatial_rank
 from convcalc.layers.window import (
     AxisWindow,
     Window,

@@ -14,8 +14,9 @@ from math import prod
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from convcalc.errors import SpecError
+from convcalc.formats import shape_text
 from convcalc.layers.rf import AxisRF
-from convcalc.layers.tensor import TensorInfo, shape_text
+from convcalc.layers.tensor import TensorInfo
 from convcalc.source import Span
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
+from convcalc.formats import shape_text
 from convcalc.layers.args import (
     OptionalAxes,
     arg,
@@ -22,7 +23,7 @@ from convcalc.layers.args import (
 )
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, affine_shapes, check_channels, shape_text
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, affine_shapes, check_channels
 
 
 @register("batchnorm", ranked=True)

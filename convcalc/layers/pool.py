@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from convcalc.formats import shape_text
 from convcalc.layers.args import (
     Axes,
     OptionalAxes,
@@ -23,7 +24,7 @@ from convcalc.layers.args import (
 )
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, shape_text, spatial_rank
+from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, spatial_rank
 from convcalc.layers.window import Window, non_whole_notes, per_axis, pool_out_len, resolve_window
 
 

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
+from convcalc.formats import shape_text
 from convcalc.layers.args import any_int, arg, boolean, probability
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 
 
 def batched_axis(dim: int, rank: int, name: str) -> int:

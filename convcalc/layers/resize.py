@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from convcalc.formats import shape_text
 from convcalc.layers.args import (
     Axes,
     OptionalAxes,
@@ -28,7 +29,7 @@ from convcalc.layers.args import (
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.rf import AxisRF, exact
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, shape_text, spatial_rank
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, spatial_rank
 from convcalc.layers.window import per_axis
 
 # Input features each output reads along one axis, per mode (the Distill "kernel" of upsampling).

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import TYPE_CHECKING
 
+from convcalc.formats import shape_text
 from convcalc.layers.rf import AxisRF
 
 if TYPE_CHECKING:
@@ -117,10 +118,6 @@ def bias_shape(bias: bool, out: int) -> tuple[tuple[int, ...], ...]:
 def affine_shapes(affine: bool, shape: tuple[int, ...]) -> tuple[tuple[int, ...], ...]:
     """A normalisation's learned scale γ and shift β, when it has them."""
     return (shape, shape) if affine else ()
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    return "x".join(str(n) for n in shape) if shape else "()"
 
 
 def spatial_rank(x: TensorInfo, rank: int | None, family: str) -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TypeVar, cast
 
+from convcalc.formats import decimal
 from convcalc.layers.args import Axes, Padding
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
 
@@ -210,10 +211,6 @@ def resolve_window(
     )
 
 
-def _decimal(value: Fraction) -> str:
-    return f"{float(value):.2f}".rstrip("0").rstrip(".")
-
-
 def asymmetric_padding_note(window: Window) -> tuple[Note, ...]:
     """When padding differs before and after, say what is applied on each side (an info)."""
     pads = window.pads
@@ -240,7 +237,7 @@ def non_whole_notes(window: Window) -> tuple[Note, ...]:
             numerator = f"{a.size}" + (f" + 2·{a.before}" if a.before else "") + f" − {a.effective}"
         else:
             numerator = f"{a.size} + {a.before} + {a.after} − {a.effective}"
-        arithmetic = f"({numerator})/{a.stride} + 1 = {_decimal(a.exact)}"
+        arithmetic = f"({numerator})/{a.stride} + 1 = {decimal(a.exact)}"
         failures.setdefault((arithmetic, out, a.unseen(out)), []).append(AXIS_NAMES[rank][axis])
     notes = []
     for (arithmetic, out, unseen), axes in failures.items():

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from convcalc.engine.report import LayerResult, Report
-from convcalc.render.numbers import grouped, per_axis, shape, si, size_bytes
+from convcalc.formats import grouped, rf_text, shape_text, si, size_bytes
+
+CONVENTIONS = (
+    "MACs: multiply-accumulates of conv/linear weights (bias adds not counted) and of norm "
+    "scaling; FLOPs = 2·MACs. RF: receptive field in input pixels; jump: effective stride. "
+    "BatchNorm running statistics are buffers, not parameters."
+)
 
 HEADERS = ("#", "name", "kind", "output shape", "params", "MACs", "RF", "jump")
 NUMERIC = {"#", "params", "MACs", "RF", "jump"}
@@ -18,11 +24,11 @@ def layer_cells(layer: LayerResult) -> tuple[str, ...]:
         str(layer.index),
         name,
         layer.kind,
-        shape(layer.output_shape),
+        shape_text(layer.output_shape),
         f"shared ({layer.shares})" if layer.shares else grouped(layer.params),
         grouped(layer.macs),
-        ("~" if layer.rf_nominal and layer.receptive_field else "") + per_axis(layer.receptive_field, "size"),
-        per_axis(layer.receptive_field, "jump"),
+        ("~" if layer.rf_nominal and layer.receptive_field else "") + rf_text(layer.receptive_field, "size"),
+        rf_text(layer.receptive_field, "jump"),
     )
 
 
@@ -43,7 +49,7 @@ def total_lines(report: Report) -> list[tuple[str, str]]:
     t = report.totals
     dtype = f"{report.dtype}, batch {report.batch}"
     return [
-        ("input → output", f"{shape(report.input_shape)} → {shape(report.output_shape)}"),
+        ("input → output", f"{shape_text(report.input_shape)} → {shape_text(report.output_shape)}"),
         ("params", f"{grouped(t.params)} ({grouped(t.trainable_params)} trainable)"),
         ("buffers", grouped(t.buffers)),
         ("MACs", _with_magnitude(t.macs)),

@@ -8,8 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convcalc.engine.report import Report
-from convcalc.render.numbers import CONVENTIONS
-from convcalc.render.summary import HEADERS, NUMERIC, layer_cells, total_lines, warned
+from convcalc.render.summary import CONVENTIONS, HEADERS, NUMERIC, layer_cells, total_lines, warned
 
 
 def to_table(report: Report) -> RenderableType:

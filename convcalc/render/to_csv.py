@@ -6,7 +6,7 @@ import csv
 import io
 
 from convcalc.engine.report import Report
-from convcalc.render.numbers import per_axis, shape
+from convcalc.formats import rf_text, shape_text
 
 COLUMNS = (
     "index", "name", "kind", "path", "output_shape", "params", "trainable_params", "buffers",
@@ -22,9 +22,9 @@ def to_csv(report: Report) -> str:
         rf = layer.receptive_field
         writer.writerow(
             (
-                layer.index, layer.name, layer.kind, layer.path, shape(layer.output_shape), layer.params,
+                layer.index, layer.name, layer.kind, layer.path, shape_text(layer.output_shape), layer.params,
                 layer.trainable_params, layer.buffers, layer.macs, layer.activations,
-                *(per_axis(rf, key) if rf is not None else "" for key in ("size", "jump", "start", "center")),
+                *(rf_text(rf, key) if rf is not None else "" for key in ("size", "jump", "start", "center")),
                 " | ".join(d.message for d in layer.diagnostics),
                 "true" if layer.rf_nominal else "false",
             )

@@ -7,7 +7,7 @@ from typing import Any
 
 from convcalc.engine.report import LayerResult, Report
 from convcalc.errors import Diagnostic
-from convcalc.render.numbers import json_number
+from convcalc.formats import json_number
 
 
 def _diagnostic(d: Diagnostic) -> dict[str, Any]:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from convcalc.engine.report import Report
-from convcalc.render.numbers import CONVENTIONS
-from convcalc.render.summary import HEADERS, MARKS, NUMERIC, layer_cells, total_lines
+from convcalc.render.summary import CONVENTIONS, HEADERS, MARKS, NUMERIC, layer_cells, total_lines
 
 
 def _row(cells: tuple[str, ...] | list[str]) -> str:

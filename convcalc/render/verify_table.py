@@ -10,7 +10,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from convcalc.render.numbers import grouped, shape
+from convcalc.formats import grouped, shape_text
 from convcalc.verify.run import Verification
 
 MARK = {"agrees": "✓", "differs": "✗", "not checkable": "n/a"}
@@ -44,14 +44,14 @@ def verify_table(result: Verification, title: str) -> RenderableType:
     for check in result.checks:
         layer = check.layer
         table.add_row(
-            str(layer.index), layer.name, layer.kind, shape(layer.output_shape), _maybe(check.torch_shape, shape),
+            str(layer.index), layer.name, layer.kind, shape_text(layer.output_shape), _maybe(check.torch_shape, shape_text),
             grouped(layer.params), _maybe(check.torch_params, grouped), MARK[check.status],
             style=STYLE[check.status],
         )
     if result.rejected is not None:
         r = result.rejected
         table.add_row(
-            "", r.name, r.kind, "rejected", _maybe(r.torch_shape, shape) if r.torch_error is None else "rejected",
+            "", r.name, r.kind, "rejected", _maybe(r.torch_shape, shape_text) if r.torch_error is None else "rejected",
             "", "", "✓" if r.torch_agrees else "✗", style=None if r.torch_agrees else "red",
         )
     line, good = verdict(result)

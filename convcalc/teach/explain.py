@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from convcalc.engine.report import LayerResult, Report
+from convcalc.formats import shape_text
 from convcalc.layers.conv import Conv
 from convcalc.layers.linear import Linear
 from convcalc.layers.pool import AvgPool, MaxPool
 from convcalc.layers.rf import AxisRF
-from convcalc.layers.tensor import shape_text
 from convcalc.layers.window import conv_out_len, effective_kernel, per_axis, resolve_padding
 from convcalc.network import LayerSpec, Network, leaves
 from convcalc.teach.text import number, say

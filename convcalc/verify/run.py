@@ -19,6 +19,7 @@ from typing import Any
 from convcalc.engine import Refusal, Trace
 from convcalc.engine.report import LayerResult
 from convcalc.errors import SpecError, TorchMissing
+from convcalc.formats import grouped, shape_text
 from convcalc.layers.graph import JOINS
 from convcalc.layers.kind import CompositeKind, NotCheckable
 from convcalc.layers.tensor import TensorInfo
@@ -124,8 +125,9 @@ class Verification:
         return tuple(check for check in self.checks if check.status == "not checkable")
 
 
-def _text(value: Any) -> str:
-    return "x".join(map(str, value)) if isinstance(value, tuple) else f"{value:,}" if isinstance(value, int) else str(value)
+def _text(value: tuple[int, ...] | int | None) -> str:
+    """A shape as 1x6x28x28, a count as 48,120: how the verify table writes them."""
+    return shape_text(value) if isinstance(value, tuple) else grouped(value) if isinstance(value, int) else str(value)
 
 
 def parse_bytes(text: str) -> int:

@@ -1,16 +1,18 @@
-"""Number and shape formatting shared by the renderers (the engine keeps raw ints/Fractions)."""
+"""The one set of number and shape formatters: shapes as 1x64x55x55, decimals as the lecture
+writes them, thousands separators, magnitudes, byte sizes, exact fractions.
+
+The engine keeps raw ints and Fractions; every module that turns them into text (error messages,
+renderers, the teaching commands, verify) formats them here, so the same number always reads the
+same way. Pure Python: the layer rules use it for their messages.
+"""
 
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from convcalc.layers.rf import AxisRF, Exact
-
-CONVENTIONS = (
-    "MACs: multiply-accumulates of conv/linear weights (bias adds not counted) and of norm "
-    "scaling; FLOPs = 2·MACs. RF: receptive field in input pixels; jump: effective stride. "
-    "BatchNorm running statistics are buffers, not parameters."
-)
+if TYPE_CHECKING:
+    from convcalc.layers.rf import AxisRF, Exact
 
 
 def grouped(n: int) -> str:
@@ -38,8 +40,19 @@ def size_bytes(n: int) -> str:
     return f"{value:.2f} {unit}"
 
 
-def shape(dims: tuple[int, ...]) -> str:
-    return "x".join(str(d) for d in dims)
+def shape_text(dims: tuple[int, ...]) -> str:
+    """(1, 64, 55, 55) -> '1x64x55x55'; the empty shape of a scalar -> '()'."""
+    return "x".join(str(d) for d in dims) if dims else "()"
+
+
+def decimal(value: float | Fraction, places: int = 2) -> str:
+    """A number as the lecture writes it: whole numbers plainly, others to `places` decimals
+    with trailing zeros dropped (112.5, 2.33, never 0.30000000000000004)."""
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return str(value.numerator)
+    if isinstance(value, int):
+        return str(value)
+    return f"{float(value):.{places}f}".rstrip("0").rstrip(".")
 
 
 def exact_text(value: Exact) -> str:
@@ -56,7 +69,7 @@ def json_number(value: Exact) -> int | float:
     return int(value)
 
 
-def per_axis(rf: tuple[AxisRF, ...] | None, attribute: str) -> str:
+def rf_text(rf: tuple[AxisRF, ...] | None, attribute: str) -> str:
     """'11x11', or '11' when every axis agrees; '—' when there is no spatial layout."""
     if rf is None:
         return "—"
