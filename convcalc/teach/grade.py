@@ -9,18 +9,17 @@ read from the key, so an edited key cannot change a grade.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from convcalc.engine import analyze
 from convcalc.engine.report import LayerResult
 from convcalc.errors import SpecError
-from convcalc.network import Network
+from convcalc.network import Network, leaves
 from convcalc.teach import quiz
 from convcalc.teach.explain import spec_layer
+from convcalc.teach.quiz import same
 from convcalc.teach.text import say
 
-TOLERANCE = Fraction(1, 100)  # 2.33 for 7/3 is right; answers are compared to two decimals
 QUANTITIES = ("output_shape", "params", "macs", "rf", "jump")
 
 
@@ -36,9 +35,10 @@ class Verdict:
 def grade_quiz(key: dict[str, Any], answers: dict[str, Any], lang: str) -> list[Verdict]:
     verdicts = []
     try:
-        questions = [quiz.Question(str(q["id"]), str(q["type"]), dict(q["given"])) for q in key["questions"]]
+        entries = [(str(q["id"]), str(q["type"]), dict(q["given"])) for q in key["questions"]]
     except (KeyError, TypeError, ValueError):
         raise SpecError("the key's questions need id, type and given", hint="use the key.yaml that convcalc quiz wrote") from None
+    questions = [quiz.Question(question_id, quiz.question_type(kind), given) for question_id, kind, given in entries]
     known = {q.id for q in questions}
     for question_id in answers:
         if str(question_id) not in known:
@@ -46,7 +46,7 @@ def grade_quiz(key: dict[str, Any], answers: dict[str, Any], lang: str) -> list[
     for question in questions:
         expected = quiz.answer(question)
         got = answers.get(question.id)
-        correct = got is not None and same(expected, got)
+        correct = got is not None and question.type.matches(expected, got)
         verdicts.append(Verdict(question.id, expected, got, correct, () if correct else tuple(quiz.worked(lang, question))))
     return verdicts
 
@@ -75,8 +75,6 @@ def grade_spec(network: Network, answers: dict[str, Any], lang: str) -> list[Ver
 
 
 def layer_is_leaf(network: Network, name: str) -> bool:
-    from convcalc.network import leaves
-
     return any(layer.name == name for layer in leaves(network.layers))
 
 
@@ -89,26 +87,6 @@ def _quantity(row: LayerResult, quantity: str) -> Any:
         values = [getattr(axis, "size" if quantity == "rf" else "jump") for axis in row.receptive_field]
         return values[0] if len(set(values)) == 1 else values
     return getattr(row, quantity)
-
-
-def same(expected: Any, got: Any) -> bool:
-    """Numbers to two decimals; shapes as lists or '6x28x28'; matrices element by element."""
-    if isinstance(got, str) and "x" in got and isinstance(expected, list):
-        try:
-            got = [int(part) for part in got.lower().split("x")]
-        except ValueError:
-            return False
-    if isinstance(expected, list):
-        if isinstance(got, (int, float)) and not isinstance(got, bool) and len(set(map(str, expected))) == 1:
-            return same(expected[0], got)  # one number for equal axes
-        return isinstance(got, list) and len(got) == len(expected) and all(same(e, g) for e, g in zip(expected, got))
-    if expected is None or got is None or isinstance(got, bool):
-        return expected is got
-    try:
-        number = Fraction(str(got))
-    except (ValueError, ZeroDivisionError):
-        return False
-    return abs(number - Fraction(expected)) <= TOLERANCE
 
 
 def score_lines(lang: str, verdicts: list[Verdict]) -> list[str]:

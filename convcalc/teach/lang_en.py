@@ -38,7 +38,6 @@ MESSAGES = {
     "layer.head": "{name} ({kind}): {shape_in} → {shape_out}",
     "layer.linear": "(in + 1)·out = ({n_in} + 1)·{n_out} = {params} parameters",
     "layer.plain": "no formula of its own: {params} parameters",
-    "result": "result",
     "verdict": "verdict: {text}",
     "sep": "; ",
     # solve

@@ -39,7 +39,6 @@ MESSAGES = {
     "layer.head": "{name}（{kind}）：{shape_in} → {shape_out}",
     "layer.linear": "(输入 + 1)·输出 = ({n_in} + 1)·{n_out} = {params} 个参数",
     "layer.plain": "没有专门的公式：参数量 {params}",
-    "result": "结果",
     "verdict": "结论：{text}",
     "sep": "；",
     # solve

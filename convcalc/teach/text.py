@@ -8,7 +8,6 @@ from typing import Any
 from convcalc.teach import lang_en, lang_zh
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": lang_en.MESSAGES, "zh": lang_zh.MESSAGES}
-LANGUAGES = tuple(CATALOGUES)
 
 
 def say(lang: str, key: str, **values: Any) -> str:
