@@ -126,3 +126,23 @@ def test_a_kind_without_a_torch_module_is_not_checkable(run, monkeypatch):
     assert payload["verdict"] == (
         "✓ 8 layers agree; 4 not checkable, neither passed nor failed (tanh: PyTorch has no module for 'tanh')"
     )
+
+
+FIRST_IMPOSSIBLE = """\
+input: [3, 7, 7]
+layers:
+  - conv: {out: 1, kernel: 1000}
+"""
+
+
+@needs_torch
+def test_a_first_layer_both_reject_is_a_bad_spec_not_a_disagreement(run, tmp_path, monkeypatch):
+    """Reproducer: exit 1 with "agrees": false and a ✓ verdict; it is exit 2 with the engine's message."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "spec.yaml").write_text(FIRST_IMPOSSIBLE)
+    code, out, err = run("verify", "spec.yaml", "--format", "json")
+    payload = json.loads(out)
+    assert code == 2
+    assert (payload["agrees"], payload["layers"], payload["rejected"]["torch_agrees"]) == (True, [], True)
+    assert payload["verdict"].startswith("✓ conv1 (conv): the engine rejected this layer: kernel 1000x1000 is larger")
+    assert err.startswith("spec.yaml:3:28: error: conv1 (conv): kernel 1000x1000 is larger than the padded input 7x7")

@@ -111,10 +111,16 @@ class Verification:
 
     @property
     def agrees(self) -> bool:
-        """No row differs, and PyTorch does not accept a layer the engine rejected."""
+        """No row differs, and PyTorch does not accept a layer the engine rejected.
+
+        A run that checked nothing agrees only when it stopped at a layer both refuse (the first
+        layer impossible): then there is simply nothing before it to compare.
+        """
         if self.rejected is not None and not self.rejected.torch_agrees:
             return False
-        return len(self.checks) > 0 and all(check.status != "differs" for check in self.checks)
+        if not self.checks and self.rejected is None:
+            return False
+        return all(check.status != "differs" for check in self.checks)
 
     @property
     def first_divergence(self) -> LayerCheck | None:
