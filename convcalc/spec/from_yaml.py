@@ -22,6 +22,7 @@ from convcalc.network import Network
 from convcalc.source import Source, Span
 from convcalc.spec.build import RawBranches, RawGroup, RawLayer, RawNode, build_layers, check_shape, parse_shape
 from convcalc.spec.params import substitute
+from convcalc.spec.yaml_guard import compose_checked, read_source
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TOP_KEYS = ("name", "input", "batch", "define", "layers")
@@ -30,37 +31,13 @@ _scalars = yaml.constructor.SafeConstructor()
 
 def load_spec(path: str | Path) -> Network:
     """Read and parse a spec file; an unreadable file is a SpecError, not an OSError."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as problem:
-        reason = getattr(problem, "strerror", None) or str(problem)
-        raise SpecError(f"cannot read spec file '{path}': {reason}", hint="check the path") from None
-    return parse_spec(text, str(path))
+    source = read_source(str(path), "spec")
+    return parse_spec(source.text, source.name)
 
 
 def parse_spec(text: str, filename: str = "<spec>") -> Network:
     source = Source(filename, text)
-    try:
-        root = yaml.compose(text, Loader=Loader)
-    except yaml.YAMLError as problem:
-        raise yaml_error(problem, source) from None
-    return _Reader(source).network(root)
-
-
-def yaml_error(problem: yaml.YAMLError, source: Source) -> SpecError:
-    """A YAML syntax error as a SpecError at its line and column (any YAML file convcalc reads)."""
-    if not isinstance(problem, yaml.MarkedYAMLError):
-        return SpecError(f"{source.name}: invalid YAML: {problem}")
-    mark = problem.problem_mark or problem.context_mark
-    span = Span(source, mark.line + 1, mark.column + 1) if mark else None
-    detail = problem.problem or "invalid YAML"
-    context = ""
-    if problem.context:
-        opened = problem.context_mark
-        where = f" that starts at {opened.line + 1}:{opened.column + 1}" if opened and opened is not mark else ""
-        context = f" ({problem.context}{where})"
-    return SpecError(f"invalid YAML: {detail}{context}", span, "check indentation, colons and brackets")
+    return _Reader(source).network(compose_checked(text, source, Loader))
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from convcalc.errors import SpecError, UsageError
 from convcalc.network import Network
-from convcalc.source import Source, Span
+from convcalc.source import Span
 from convcalc.spec.from_cli import parse_layer_strings
-from convcalc.spec.from_yaml import load_spec, yaml_error
+from convcalc.spec.from_yaml import load_spec
+from convcalc.spec.yaml_guard import load_plain, read_source
 
 
 def read_network(items: Sequence[str], input_shape: str | None = None, batch: int | None = None) -> Network:
@@ -30,16 +29,8 @@ def read_network(items: Sequence[str], input_shape: str | None = None, batch: in
 
 def read_yaml_mapping(path: str, what: str) -> dict[str, Any]:
     """A YAML file whose top level is a mapping (question id: answer); errors point at the file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as problem:
-        reason = getattr(problem, "strerror", None) or problem
-        raise SpecError(f"cannot read {what} file '{path}': {reason}", hint="check the path") from None
-    source = Source(path, text)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as problem:
-        raise yaml_error(problem, source) from None
+    source = read_source(path, what)
+    data = load_plain(source.text, source)
     if not isinstance(data, dict):
         raise SpecError(f"the {what} file must be a mapping (question id: answer)", Span(source, 1, 1), "q1: 5")
     return data

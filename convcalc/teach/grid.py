@@ -18,7 +18,7 @@ import yaml
 from convcalc.errors import SpecError
 from convcalc.layers.window import conv_out_len, effective_kernel
 from convcalc.source import Source
-from convcalc.spec.from_yaml import yaml_error
+from convcalc.spec.yaml_guard import yaml_error
 
 Number = int | Fraction
 Grid = list[list[Number]]  # rows of numbers

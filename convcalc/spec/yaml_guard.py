@@ -1,0 +1,150 @@
+"""What a composed YAML document must satisfy before convcalc reads a value from it.
+
+Specs and answer files come from other people. PyYAML's composer already refuses nothing: a tag
+(`!!python/object/apply:os.system`, `!custom`, `!!binary`) rides on any node, an alias may point
+at its own ancestor (`p: &a [1, *a]`, which recursion would follow forever), and a few aliases
+can stand for billions of nodes (the "billion laughs" bomb). One iterative pass over the node
+graph refuses all three, with the node's position, before any value is constructed.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from convcalc.errors import SpecError
+from convcalc.source import Source, Span
+
+_STANDARD = ("str", "int", "float", "bool", "null", "seq", "map")
+STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in _STANDARD)
+MAX_NODES_ENV = "CONVCALC_MAX_YAML_NODES"
+DEFAULT_MAX_NODES = 10_000_000  # expanded nodes (aliases counted at each use)
+
+_ENTERING, _DONE = 1, 2
+
+
+def max_nodes() -> int:
+    """The expansion limit: CONVCALC_MAX_YAML_NODES when set to a positive integer, else 10,000,000."""
+    text = os.environ.get(MAX_NODES_ENV, "")
+    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_MAX_NODES
+
+
+def _span(source: Source, node: yaml.Node) -> Span:
+    return Span(source, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [item for pair in node.value for item in pair]
+    return []
+
+
+def _tag_name(tag: str) -> str:
+    """A tag as it is written: `!!binary` for YAML's own namespace, `!custom` for a local tag."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def check_document(root: yaml.Node | None, source: Source) -> None:
+    """Refuse non-standard tags, recursive aliases and alias expansion past `max_nodes()`.
+
+    The expanded size of each node is computed once (memoised by identity), so an alias bomb is
+    measured without being expanded. Depth-first with an explicit stack: nesting depth alone
+    never raises RecursionError here.
+    """
+    if root is None:
+        return
+    limit = max_nodes()
+    state: dict[int, int] = {}
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        key = id(node)
+        if leaving:
+            total = 1 + sum(size[id(child)] for child in _children(node))
+            if total > limit:
+                raise SpecError(
+                    f"this YAML expands to more than {limit:,} nodes (aliases counted at each use)",
+                    _span(source, node),
+                    f"an alias bomb? if the file is genuine, raise the limit with {MAX_NODES_ENV}",
+                )
+            size[key], state[key] = total, _DONE
+            continue
+        if state.get(key) == _DONE:
+            continue
+        if node.tag not in STANDARD_TAGS:
+            raise SpecError(
+                f"YAML tag '{_tag_name(node.tag)}' is not allowed",
+                _span(source, node),
+                "specs hold plain strings, numbers, booleans, nulls, lists and mappings: remove the tag "
+                "(quote a value such as a date to keep it as text)",
+            )
+        state[key] = _ENTERING
+        stack.append((node, True))
+        for child in _children(node):
+            if state.get(id(child)) == _ENTERING:  # entered and not left: an ancestor
+                raise SpecError(
+                    "this alias refers to a list or mapping that contains it (a recursive alias)",
+                    _span(source, child),
+                    "YAML aliases in a spec must not contain themselves",
+                )
+            stack.append((child, False))
+
+
+def yaml_error(problem: yaml.YAMLError, source: Source) -> SpecError:
+    """A YAML syntax error as a SpecError at its line and column (any YAML file convcalc reads)."""
+    if not isinstance(problem, yaml.MarkedYAMLError):
+        return SpecError(f"{source.name}: invalid YAML: {problem}")
+    mark = problem.problem_mark or problem.context_mark
+    span = Span(source, mark.line + 1, mark.column + 1) if mark else None
+    detail = problem.problem or "invalid YAML"
+    context = ""
+    if problem.context:
+        opened = problem.context_mark
+        where = f" that starts at {opened.line + 1}:{opened.column + 1}" if opened and opened is not mark else ""
+        context = f" ({problem.context}{where})"
+    return SpecError(f"invalid YAML: {detail}{context}", span, "check indentation, colons and brackets")
+
+
+
+def compose_checked(text: str, source: Source, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> yaml.Node | None:
+    """`yaml.compose` with the checks above; a syntax error is a SpecError at its line and column."""
+    try:
+        root = yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as problem:
+        raise yaml_error(problem, source) from None
+    check_document(root, source)
+    return root
+
+
+def load_plain(text: str, source: Source) -> object:
+    """A YAML document as plain data (answer and key files), checked as specs are, then built with
+    PyYAML's safe constructor: only the standard scalar, list and mapping types come out."""
+    root = compose_checked(text, source)
+    if root is None:
+        return None
+    return yaml.SafeLoader("").construct_document(root)
+
+
+def read_source(path: str, what: str) -> Source:
+    """A file's text as a Source; unreadable files and invalid UTF-8 are SpecErrors, the latter at
+    the line and column of the first bad byte (not a byte offset)."""
+    try:
+        data = open(path, "rb").read()  # noqa: SIM115  (bytes: positions of bad UTF-8 are needed)
+    except OSError as problem:
+        raise SpecError(f"cannot read {what} file '{path}': {problem.strerror or problem}", hint="check the path") from None
+    try:
+        return Source(path, data.decode("utf-8"))
+    except UnicodeDecodeError as problem:
+        before = data[: problem.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")) + 1
+        text = data.decode("utf-8", errors="replace")
+        raise SpecError(
+            f"{what} file is not valid UTF-8 (byte 0x{data[problem.start]:02x})",
+            Span(Source(path, text), line, column),
+            "save the file as UTF-8",
+        ) from None

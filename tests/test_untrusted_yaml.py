@@ -1,0 +1,78 @@
+"""Specs and answer files from other people: tags, recursive aliases, alias bombs and invalid
+UTF-8 are refused with a position, before any value is built (issue 18's reproducers)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from convcalc.errors import SpecError
+from convcalc.spec import load_spec, parse_spec
+from convcalc.spec.read import read_yaml_mapping
+
+BASE = "input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: 3}\n"
+
+
+def refused(text: str) -> str:
+    with pytest.raises(SpecError) as caught:
+        parse_spec(text, "t.yaml")
+    return caught.value.render()
+
+
+@pytest.mark.parametrize(
+    ("text", "head"),
+    [
+        ("input: [3, 8, 8]\nlayers:\n  - conv: {out: 4, kernel: !custom 3}\n",
+         "t.yaml:3:28: error: YAML tag '!custom' is not allowed"),
+        ("name: !!python/name:os.system\ninput: [3, 8, 8]\nlayers: [relu]\n",
+         "t.yaml:1:7: error: YAML tag '!!python/name:os.system' is not allowed"),
+        ("input: !!python/object/apply:os.system [echo hi]\nlayers: [relu]\n",
+         "t.yaml:1:8: error: YAML tag '!!python/object/apply:os.system' is not allowed"),
+        ("input: !foo [3, 8, 8]\nlayers: [relu]\n", "t.yaml:1:8: error: YAML tag '!foo' is not allowed"),
+        ("name: !!binary aGVsbG8=\ninput: [3, 8, 8]\nlayers: [relu]\n",
+         "t.yaml:1:7: error: YAML tag '!!binary' is not allowed"),
+        ("input: [3, 8, 8]\nlayers: !!map {a: 1}\n", None),  # a standard tag written out is fine (then the reader speaks)
+    ],
+)
+def test_tags_are_refused_on_scalars_lists_and_mappings(text, head):
+    message = refused(text)
+    if head is None:
+        assert "tag" not in message
+    else:
+        assert message.startswith(head), message
+
+
+def test_python_tags_never_construct_anything(tmp_path, monkeypatch):
+    marker = tmp_path / "ran"
+    text = f"input: !!python/object/apply:os.system ['touch {marker}']\nlayers: [relu]\n"
+    refused(text)
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(f"q1: !!python/object/apply:os.system ['touch {marker}']\n")
+    with pytest.raises(SpecError):
+        read_yaml_mapping(str(answers), "answers")
+    assert not marker.exists()
+
+
+def test_a_recursive_alias_is_refused():
+    message = refused("input: &a [3, 8, *a]\nlayers: [relu]\n")
+    assert message.startswith("t.yaml:1:8: error: this alias refers to a list or mapping that contains it"), message
+
+
+def test_an_alias_bomb_is_refused_before_it_expands():
+    lines = ["a0: &a0 [relu, relu, relu, relu, relu, relu, relu, relu, relu, relu]"]
+    lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, "
+              f"*a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
+    text = "\n".join(lines) + "\ninput: [3, 8, 8]\nlayers: *a8\n"  # 10^9 layers
+    start = time.perf_counter()
+    message = refused(text)
+    assert time.perf_counter() - start < 2
+    assert "expands to more than 10,000,000 nodes" in message and "CONVCALC_MAX_YAML_NODES" in message
+
+
+def test_invalid_utf8_is_reported_at_line_and_column(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_bytes(BASE.encode() + b"  - relu: {name: caf\xe9}\n")
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    assert caught.value.render().startswith(f"{spec}:4:21: error: spec file is not valid UTF-8 (byte 0xe9)")
