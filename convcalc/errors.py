@@ -28,6 +28,7 @@ class ExitCode(IntEnum):
     OK = 0
     FAILED = 1  # the input was fine and the answer is "no": verify disagrees, check finds violations
     BAD_INPUT = 2  # unreadable or impossible spec, bad usage, a missing optional dependency
+    INTERNAL = 70  # a bug in convcalc (sysexits' EX_SOFTWARE): never 1 or 2, which mean something else
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,3 +122,18 @@ def test_solve_without_a_solution_exits_failed(run):
     code, out, _ = run("solve", "--input", "7", "--output", "3", "--kernel", "2", "--stride", "4", "--padding", "0")
     assert code == ExitCode.FAILED
     assert out
+
+
+def test_an_unexpected_exception_is_a_bug_report_with_its_own_exit_code(run, monkeypatch):
+    """Never a bare traceback, never exit 1 or 2 (which mean 'no' and 'bad input')."""
+    from convcalc.errors import ExitCode
+    from convcalc.spec import read
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(read, "read_network", broken)
+    code, out, err = run("summary", "-i", "3x8x8", "relu")
+    assert (code, out) == (ExitCode.INTERNAL, "")
+    assert err.startswith("internal error: ZeroDivisionError: division by zero\n  this is a bug in convcalc, please report it")
+    assert "Traceback" not in err

@@ -9,6 +9,7 @@ This package is the only place that prints.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import Enum
@@ -61,10 +62,22 @@ LANG = typer.Option(Lang.en, "--lang", help="Language of the explanation: en or 
 BATCH = typer.Option(None, "--batch", "-b", min=1, help="Batch size (default: the spec's, or 1).")
 
 
+def internal_error_text(bug: Exception, argv: list[str]) -> str:
+    """What a person sees when convcalc itself fails: that it is a bug, what to report, and how."""
+    command = " ".join(["convcalc", *argv[1:]])
+    return (
+        f"internal error: {type(bug).__name__}: {bug}\n"
+        f"  this is a bug in convcalc, please report it with the spec and the command: {command}\n"
+        "  (CONVCALC_DEBUG=1 shows the traceback)"
+    )
+
+
 def guarded(func: Callable[P, ExitCode | None]) -> Callable[P, None]:
     """The error boundary: run a command, map a `ConvcalcError` to stderr text and its exit code.
 
     A command returns None (exit 0) or an `ExitCode` (e.g. FAILED when the answer is "no").
+    Anything else that escapes is a bug in convcalc: it is reported as one, with its own exit
+    code, never as a bare traceback (CONVCALC_DEBUG=1 lets the traceback through).
     """
 
     @functools.wraps(func)
@@ -74,6 +87,13 @@ def guarded(func: Callable[P, ExitCode | None]) -> Callable[P, None]:
         except ConvcalcError as error:
             typer.echo(error.render(), err=True)
             raise typer.Exit(int(error.exit_code)) from None
+        except (typer.Exit, typer.Abort):  # typer's own way out: not a bug
+            raise
+        except Exception as bug:
+            if os.environ.get("CONVCALC_DEBUG") == "1":
+                raise
+            typer.echo(internal_error_text(bug, sys.argv), err=True)
+            raise typer.Exit(int(ExitCode.INTERNAL)) from None
         if code:  # ExitCode.OK is 0
             raise typer.Exit(int(code))
 
