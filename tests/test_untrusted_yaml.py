@@ -76,3 +76,22 @@ def test_invalid_utf8_is_reported_at_line_and_column(tmp_path):
     with pytest.raises(SpecError) as caught:
         load_spec(spec)
     assert caught.value.render().startswith(f"{spec}:4:21: error: spec file is not valid UTF-8 (byte 0xe9)")
+
+
+@pytest.mark.parametrize(
+    ("expression", "problem"),
+    [
+        ("-" * 100_000 + "1", "a parameter expression is limited to 1000 characters (this one has 100,001)"),
+        ("(" * 30 + "-" * 25 + "$a" + ")" * 30,
+         "the expression nests more than 50 signs or parentheses deep"),
+        ("$a + " + "9" * 5000, "a parameter expression is limited to 1000 characters"),
+        ("$a + 99999999999999999999", "99999999999999999999… is out of range (more than 1e+15)"),
+    ],
+)
+def test_parameter_expressions_are_bounded(expression, problem):
+    """Reproducers: RecursionError from 100,000 signs or deep parentheses, ValueError past 4,300 digits."""
+    from convcalc.spec.params import substitute
+
+    with pytest.raises(SpecError) as caught:
+        substitute(expression, {"a": 3}, None)
+    assert caught.value.message.startswith(problem), caught.value.message

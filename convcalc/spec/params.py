@@ -17,6 +17,8 @@ from convcalc.errors import SpecError
 from convcalc.source import Span
 
 LIMIT = 10**15
+MAX_LENGTH = 1000  # characters in one expression: a block parameter is a short formula
+MAX_DEPTH = 50  # nested parentheses and signs; far above any real spec, far below Python's recursion limit
 _TOKEN = re.compile(r"\s*(?:(\d+)|\$([A-Za-z_]\w*)|(//|[-+*/%()])|(\S))")
 _WHOLE = re.compile(r"\s*\$([A-Za-z_]\w*)\s*")
 
@@ -43,11 +45,20 @@ class _Parser:
     def __init__(self, text: str, env: Mapping[str, Any], span: Span | None) -> None:
         self.text, self.env, self.span = text, env, span
         self.tokens: list[tuple[str, str]] = []
+        self.depth = 0
+        if len(text) > MAX_LENGTH:
+            raise SpecError(
+                f"a parameter expression is limited to {MAX_LENGTH} characters (this one has {len(text):,})",
+                span,
+                "split the computation over several parameters",
+            )
         for match in _TOKEN.finditer(text):
             number, name, op, junk = match.groups()
             if junk is not None:
                 self.fail(f"'{junk}' is not allowed in a parameter expression")
             if number is not None:
+                if len(number.lstrip("0")) > len(str(LIMIT)):
+                    self.fail(f"{number[:20]}… is out of range (more than {LIMIT:.0e})")
                 self.tokens.append(("int", number))
             elif name is not None:
                 self.tokens.append(("name", name))
@@ -56,8 +67,10 @@ class _Parser:
         self.at = 0
 
     def fail(self, problem: str) -> NoReturn:
+        shown = self.text.strip()
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
         raise SpecError(
-            f"{problem} (in {self.text.strip()!r})",
+            f"{problem} (in {shown!r})",
             self.span,
             "write integers and $parameters with + - * // % / and parentheses, e.g. $mid * 4",
         )
@@ -102,13 +115,19 @@ class _Parser:
         return value
 
     def unary(self) -> int:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            self.fail(f"the expression nests more than {MAX_DEPTH} signs or parentheses deep")
         if self.peek() == "-":
             self.at += 1
-            return -self.unary()
-        if self.peek() == "+":
+            value = -self.unary()
+        elif self.peek() == "+":
             self.at += 1
-            return self.unary()
-        return self.atom()
+            value = self.unary()
+        else:
+            value = self.atom()
+        self.depth -= 1
+        return value
 
     def atom(self) -> int:
         if self.at >= len(self.tokens):
