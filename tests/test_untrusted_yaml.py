@@ -95,3 +95,43 @@ def test_parameter_expressions_are_bounded(expression, problem):
     with pytest.raises(SpecError) as caught:
         substitute(expression, {"a": 3}, None)
     assert caught.value.message.startswith(problem), caught.value.message
+
+
+NESTED_REPEATS = "input: [3, 8, 8]\nlayers:\n" + "".join(
+    "  " * i + "  - repeat: 100\n" + "  " * i + "    layers:\n" for i in range(5)
+) + "  " * 5 + "  - relu\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("input: [3, 8, 8]\nlayers:\n  - repeat: 1000000000\n    layers: [relu]\n",
+         ("t.yaml:3:13: error: 'repeat: 1000000000' needs 1,000,000,000 expanded layers, more than the limit of 1,000,000\n"
+         "      - repeat: 1000000000\n                ^^^^^^^^^^\n"
+         "  hint: if this is intended, raise the limit: CONVCALC_MAX_LAYERS=1000000000")),
+        ("input: [3, 8, 8]\nlayers:\n  - repeat: 1" + "0" * 100 + "\n    layers: [relu]\n",
+         "t.yaml:3:13: error: the number 10000000000000000000… has 101 digits, more than the limit of 18"),
+        (NESTED_REPEATS, "t.yaml:5:15: error: 'repeat: 100' needs 100,000,000 expanded layers, more than the limit"),
+        ("input: [3, 8, 8]\nlayers:\n  - " + "residual: [" * 490 + "relu" + "]" * 490 + "\n",
+         ("t.yaml:3:1105: error: this spec needs 101 levels of nesting (constructs, blocks, repeats), more than the "
+         "limit of 100")),
+        ("input: [3, 8, 8]\ndefine:\n" + "".join(f"  b{i}:\n    layers: [b{i + 1}]\n" for i in range(2000))
+         + "  b2000:\n    layers: [relu]\nlayers: [b0]\n",
+         "t.yaml:202:14: error: this spec needs 101 levels of nesting"),
+        ("input: [3, 8, 8]\nlayers:\n  - conv: {out: " + "9" * 5000 + ", kernel: 3}\n",
+         "t.yaml:3:17: error: the number 99999999999999999999… has 5,000 digits, more than the limit of 18"),
+    ],
+    ids=["repeat-1e9", "repeat-1e100", "nested-repeats", "residuals-490-deep", "define-chain-2000", "5000-digits"],
+)
+def test_expansion_is_limited_before_it_happens(text, message):
+    start = time.perf_counter()
+    assert refused(text).startswith(message)
+    assert time.perf_counter() - start < 2
+
+
+def test_a_limit_can_be_raised(monkeypatch):
+    text = "input: [3, 8, 8]\nlayers:\n  - repeat: 2000\n    layers: [relu]\n"
+    monkeypatch.setenv("CONVCALC_MAX_LAYERS", "1000")
+    assert "more than the limit of 1,000" in refused(text)
+    monkeypatch.setenv("CONVCALC_MAX_LAYERS", "2000")
+    assert len(parse_spec(text, "t.yaml").layers) == 2000

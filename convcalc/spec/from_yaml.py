@@ -18,6 +18,7 @@ from convcalc.errors import SpecError
 from convcalc.layers import lookup
 from convcalc.layers.args import ArgValue
 from convcalc.layers.graph import CONSTRUCTS, Join
+from convcalc.limits import DEPTH, LAYERS
 from convcalc.network import Network
 from convcalc.source import Source, Span
 from convcalc.spec.build import RawBranches, RawGroup, RawLayer, RawNode, build_layers, check_shape, parse_shape
@@ -67,6 +68,8 @@ class _Reader:
         self.defines: dict[str, _Define] = {}
         self.env: dict[str, Any] = {}
         self.expanding: list[str] = []
+        self.depth = 0  # constructs, blocks and repeats being read, one inside another
+        self.sizes: dict[int, int] = {}  # rows each raw node expands to, by identity (see `count`)
 
     def span(self, node: yaml.Node) -> Span:
         start, end = node.start_mark, node.end_mark
@@ -128,8 +131,27 @@ class _Reader:
         input_shape = self.input_shape(fields["input"][1])
         if "define" in fields:
             self.read_defines(fields["define"][1])
-        raws = self.sequence(fields["layers"][1], "'layers'", allow_empty=False)
+        layers_node = fields["layers"][1]
+        raws = self.sequence(layers_node, "'layers'", allow_empty=False)
+        LAYERS.check(self.count(raws), self.span(layers_node), "this spec")
         return Network(name, input_shape, build_layers(raws), batch, self.span(root))
+
+    def count(self, raws: list[RawNode]) -> int:
+        """Rows these raw nodes expand to (a repeat's steps share nodes: each counted once per
+        use, each node's size computed once), so a limit is checked before anything is built."""
+        total = 0
+        for raw in raws:
+            size = self.sizes.get(id(raw))
+            if size is None:
+                if isinstance(raw, RawLayer):
+                    size = 1
+                elif isinstance(raw, RawBranches):
+                    size = 1 + sum(self.count(path) for path in raw.paths)
+                else:
+                    size = self.count(raw.nodes)
+                self.sizes[id(raw)] = size
+            total += size
+        return total
 
     def input_shape(self, node: yaml.Node) -> tuple[int, ...]:
         value = self.value(node)
@@ -195,6 +217,14 @@ class _Reader:
 
     def node(self, node: yaml.Node) -> list[RawNode]:
         """One list item: a layer, a construct, a block's use, or a repeat (which may stand for many)."""
+        self.depth += 1
+        try:
+            DEPTH.check(self.depth, self.span(node), "this spec")
+            return self.item(node)
+        finally:
+            self.depth -= 1
+
+    def item(self, node: yaml.Node) -> list[RawNode]:
         if isinstance(node, yaml.ScalarNode):
             kind = self.value(node)
             if not isinstance(kind, str):
@@ -302,6 +332,7 @@ class _Reader:
         if "layers" not in parts:
             raise SpecError("a repeat needs 'layers:'", self.span(parts["repeat"][0]), "- repeat: 3\n  layers: [...]")
         body = self.sequence(parts["layers"][1], "a repeat's 'layers'", allow_empty=False)
+        LAYERS.check(count * self.count(body), self.span(count_node), f"'repeat: {count}'")
         steps = [body] * count
         if "first" in parts and count:
             steps[0] = self.sequence(parts["first"][1], "a repeat's 'first'", allow_empty=False)

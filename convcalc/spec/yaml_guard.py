@@ -9,25 +9,16 @@ graph refuses all three, with the node's position, before any value is construct
 
 from __future__ import annotations
 
-import os
-
 import yaml
 
 from convcalc.errors import SpecError
+from convcalc.limits import DIGITS, FILE_BYTES, YAML_NODES
 from convcalc.source import Source, Span
 
 _STANDARD = ("str", "int", "float", "bool", "null", "seq", "map")
 STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in _STANDARD)
-MAX_NODES_ENV = "CONVCALC_MAX_YAML_NODES"
-DEFAULT_MAX_NODES = 10_000_000  # expanded nodes (aliases counted at each use)
-
 _ENTERING, _DONE = 1, 2
-
-
-def max_nodes() -> int:
-    """The expansion limit: CONVCALC_MAX_YAML_NODES when set to a positive integer, else 10,000,000."""
-    text = os.environ.get(MAX_NODES_ENV, "")
-    return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_MAX_NODES
+_INT = "tag:yaml.org,2002:int"
 
 
 def _span(source: Source, node: yaml.Node) -> Span:
@@ -48,7 +39,7 @@ def _tag_name(tag: str) -> str:
 
 
 def check_document(root: yaml.Node | None, source: Source) -> None:
-    """Refuse non-standard tags, recursive aliases and alias expansion past `max_nodes()`.
+    """Refuse non-standard tags, recursive aliases and alias expansion past the YAML_NODES limit.
 
     The expanded size of each node is computed once (memoised by identity), so an alias bomb is
     measured without being expanded. Depth-first with an explicit stack: nesting depth alone
@@ -56,7 +47,7 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
     """
     if root is None:
         return
-    limit = max_nodes()
+    limit = YAML_NODES.value()
     state: dict[int, int] = {}
     size: dict[int, int] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
@@ -69,7 +60,7 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
                 raise SpecError(
                     f"this YAML expands to more than {limit:,} nodes (aliases counted at each use)",
                     _span(source, node),
-                    f"an alias bomb? if the file is genuine, raise the limit with {MAX_NODES_ENV}",
+                    f"an alias bomb? if the file is genuine, raise the limit: {YAML_NODES.env}={total * 10}",
                 )
             size[key], state[key] = total, _DONE
             continue
@@ -82,6 +73,9 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
                 "specs hold plain strings, numbers, booleans, nulls, lists and mappings: remove the tag "
                 "(quote a value such as a date to keep it as text)",
             )
+        if node.tag == _INT and len(node.value.lstrip("+-0").replace("_", "")) > DIGITS.value():
+            # Python refuses to convert past 4,300 digits, and no size or count needs 19
+            DIGITS.check(len(node.value.lstrip("+-0")), _span(source, node), f"the number {node.value[:20]}…", "has")
         state[key] = _ENTERING
         stack.append((node, True))
         for child in _children(node):
@@ -136,6 +130,7 @@ def read_source(path: str, what: str) -> Source:
         data = open(path, "rb").read()  # noqa: SIM115  (bytes: positions of bad UTF-8 are needed)
     except OSError as problem:
         raise SpecError(f"cannot read {what} file '{path}': {problem.strerror or problem}", hint="check the path") from None
+    FILE_BYTES.check(len(data), None, f"reading {what} file '{path}'")
     try:
         return Source(path, data.decode("utf-8"))
     except UnicodeDecodeError as problem:

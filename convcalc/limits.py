@@ -1,0 +1,53 @@
+"""Limits on what one input may ask of convcalc, each named, documented and raisable.
+
+Specs, answer files and flags come from other people; without limits a 40-byte file can ask for
+10^9 layers or a 10^100-wide tensor. Each limit has a default far above any real network, an
+environment variable that raises it, and an error that says both (`LimitExceeded`). The README's
+"Limits" table is generated from `LIMITS` (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from convcalc.errors import SpecError
+from convcalc.source import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    name: str
+    default: int
+    env: str
+    what: str  # "expanded layers", read as "at most 1,000,000 expanded layers"
+
+    def value(self) -> int:
+        """The limit in force: the environment variable when it holds a positive integer, else the default."""
+        text = os.environ.get(self.env, "").strip().replace("_", "")
+        return int(text) if text.isdigit() and 0 < len(text) <= 18 and int(text) > 0 else self.default
+
+    def check(self, amount: int, span: Span | None, doing: str, verb: str = "needs") -> None:
+        """Refuse `amount` past the limit, before the work is done."""
+        limit = self.value()
+        if amount > limit:
+            if amount >= 10**18:  # past any limit a machine could honour: say so instead of a 100-digit number
+                raise SpecError(
+                    f"{doing} {verb} about {amount:.1e} {self.what}, far more than the limit of {limit:,}",
+                    span,
+                    "no machine could run this: check the number",
+                )
+            raise SpecError(
+                f"{doing} {verb} {amount:,} {self.what}, more than the limit of {limit:,}",
+                span,
+                f"if this is intended, raise the limit: {self.env}={amount}",
+            )
+
+
+LAYERS = Limit("layers", 1_000_000, "CONVCALC_MAX_LAYERS", "expanded layers")
+DEPTH = Limit("depth", 100, "CONVCALC_MAX_DEPTH", "levels of nesting (constructs, blocks, repeats)")
+FILE_BYTES = Limit("file size", 20_000_000, "CONVCALC_MAX_FILE_BYTES", "bytes")
+DIGITS = Limit("digits", 18, "CONVCALC_MAX_DIGITS", "digits")
+YAML_NODES = Limit("YAML nodes", 10_000_000, "CONVCALC_MAX_YAML_NODES", "YAML nodes (aliases counted at each use)")
+
+LIMITS = (LAYERS, DEPTH, FILE_BYTES, YAML_NODES, DIGITS)
