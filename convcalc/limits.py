@@ -9,6 +9,7 @@ environment variable that raises it, and an error that says both (`LimitExceeded
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 from convcalc.errors import SpecError
@@ -51,3 +52,14 @@ DIGITS = Limit("digits", 18, "CONVCALC_MAX_DIGITS", "digits")
 YAML_NODES = Limit("YAML nodes", 10_000_000, "CONVCALC_MAX_YAML_NODES", "YAML nodes (aliases counted at each use)")
 
 LIMITS = (LAYERS, DEPTH, FILE_BYTES, YAML_NODES, DIGITS)
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def check_digits(text: str, span: Span | None) -> None:
+    """Refuse a number typed with more digits than DIGITS allows (flags, layer strings, shapes):
+    Python refuses to convert past 4,300 digits, and exponents are the next hang (1e999999999)."""
+    longest = max((m.group().lstrip("0") for m in _DIGIT_RUN.finditer(text)), key=len, default="")
+    if len(longest) > DIGITS.value():
+        DIGITS.check(len(longest), span, f"the number {longest[:20]}…", "has")

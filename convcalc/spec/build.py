@@ -14,6 +14,7 @@ from convcalc.errors import SpecError
 from convcalc.layers import lookup, spellings
 from convcalc.layers.args import ArgValue, bind_args, canonical_names
 from convcalc.layers.registry import normalize
+from convcalc.limits import check_digits
 from convcalc.network import Branches, Group, LayerSpec, Node, map_layers
 from convcalc.source import Span
 
@@ -182,6 +183,7 @@ def _share_all(nodes: tuple[Node, ...], name: str, target: str, span: Span | Non
 
 def parse_shape(text: str, span: Span | None) -> tuple[int, ...]:
     """'3x32x32' -> (3, 32, 32): channels first, then 0 to 3 spatial sizes."""
+    check_digits(text, span)
     parts = text.lower().replace("×", "x").split("x")
     if not all(p.isdigit() and int(p) > 0 for p in parts):
         raise SpecError(

@@ -17,6 +17,7 @@ from typing import Any
 
 from convcalc.errors import SpecError
 from convcalc.layers.args import ArgValue
+from convcalc.limits import check_digits
 from convcalc.network import Network
 from convcalc.source import Source, Span
 from convcalc.spec.build import RawLayer, build_layers, parse_shape
@@ -89,6 +90,7 @@ def _parse_layer(token: str, source: Source, column: int) -> RawLayer:
                     Span(source, 1, at, len(piece)),
                     "put positional arguments first, or name this one",
                 )
+            check_digits(piece, Span(source, 1, at, len(piece)))
             raw.positionals.append(ArgValue(parse_value(piece), None, Span(source, 1, at, len(piece))))
             continue
         key_span = Span(source, 1, at, max(1, len(key)))
@@ -102,5 +104,6 @@ def _parse_layer(token: str, source: Source, column: int) -> RawLayer:
         elif key in raw.keywords:
             raise SpecError(f"'{key}' is given twice", key_span, "keep one")
         else:
+            check_digits(text, value_span)
             raw.keywords[key] = ArgValue(parse_value(text), key_span, value_span)
     return raw

@@ -135,3 +135,28 @@ def test_a_limit_can_be_raised(monkeypatch):
     assert "more than the limit of 1,000" in refused(text)
     monkeypatch.setenv("CONVCALC_MAX_LAYERS", "2000")
     assert len(parse_spec(text, "t.yaml").layers) == 2000
+
+
+@pytest.mark.parametrize(
+    ("args", "head"),
+    [
+        (["-i", "3x8x8", "conv:9999999999999999999999999,3"],
+         "<layers>:1:6: error: the number 99999999999999999999… has 25 digits, more than the limit of 18"),
+        (["-i", "3x8x8", "upsample:scale_factor=1e999"],
+         "<layers>:1:23: error: upsample: 'scale_factor' must be a positive number or one per axis (got inf)"),
+        (["-i", "3x8x8", "upsample:scale_factor=nan"],
+         "<layers>:1:23: error: upsample: 'scale_factor' must be a positive number or one per axis (got 'nan')"),
+        (["-i", "3x" + "9" * 5000 + "x8", "relu"],
+         "error: the number 99999999999999999999… has 5,000 digits, more than the limit of 18"),
+    ],
+    ids=["long-int", "inf", "nan", "5000-digit-shape"],
+)
+def test_numbers_on_the_command_line_are_parsed_safely(run, args, head):
+    code, out, err = run("summary", *args)
+    assert (code, out) == (2, "")
+    assert err.startswith(head), err
+
+
+def test_non_finite_numbers_in_a_spec_are_refused():
+    message = refused("input: [3, 8, 8]\nlayers:\n  - upsample: {scale_factor: .inf}\n")
+    assert message.startswith("t.yaml:3:30: error: upsample: 'scale_factor' must be a positive number or one per axis (got inf)")
