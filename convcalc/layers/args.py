@@ -115,6 +115,15 @@ def _choice(*options: str) -> Check:
 
 
 positive_int = Check("a positive integer", _int_at_least(1))
+
+
+def _int_list(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ArgProblem
+    return tuple(_int_at_least(-(2**63))(v) for v in value)
+
+
+int_list = Check("a list of integers", _int_list)
 nonnegative_int = Check("a non-negative integer", _int_at_least(0))
 any_int = Check("an integer", lambda v: _int_at_least(-(2**63))(v))
 positive_axes = Check("a positive integer or one per axis", _axes(_int_at_least(1)))
@@ -133,7 +142,24 @@ padding = Check(
     "or one of 'same', 'valid', 'tf_same', 'same_upper', 'same_lower'",
     _padding,
 )
+SAME_MODES = ("tf_same", "same_upper", "same_lower")
+
+
+def _pool_padding(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.lower() not in ("valid", *SAME_MODES):
+            raise ArgProblem
+        return value.lower()
+    return _axes(_int_at_least(0))(value)
+
+
+pool_padding = Check(
+    "a non-negative integer or one per axis, or one of 'valid', 'tf_same', 'same_upper', 'same_lower'",
+    _pool_padding,
+)
+positive_number = Check("a positive number", lambda v: _positive_number(v))
 approximate = _choice("none", "tanh")
+stochastic_depth_mode = _choice("row", "batch")
 UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")
 upsample_mode = _choice(*UPSAMPLE_MODES)
 optional_boolean = Check("true or false", _optional(_boolean))

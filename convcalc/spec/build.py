@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from convcalc.errors import SpecError
 from convcalc.layers import lookup, spellings
@@ -42,6 +43,7 @@ class RawBranches:
     span: Span | None
     name: str | None = None
     name_span: Span | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # a construct's settings (a split's sections)
 
 
 @dataclass(slots=True)
@@ -160,7 +162,8 @@ class _Scope:
             return replace(spec, name=self._name(raw.name, family), arg_spans=spans, shares=raw.shared)
         if isinstance(raw, RawBranches):
             paths = tuple(tuple(self._node(item) for item in path) for path in raw.paths)
-            return Branches(raw.join, self._name(raw.name, raw.join), paths, raw.labels, raw.span)
+            options = tuple(raw.options.items())
+            return Branches(raw.join, self._name(raw.name, raw.join), paths, raw.labels, raw.span, options)
         name = self._name(raw.name, raw.kind)
         nodes = _Scope(name + ".").build(raw.nodes)
         if raw.shared is not None:

@@ -277,10 +277,13 @@ class _Reader:
         span = self.span(key_node)
         name: tuple[str | None, Span | None] = (None, None)
         parts: dict[str, yaml.Node] = {}
+        options: dict[str, Any] = {}
         if isinstance(value, yaml.MappingNode):
             for key, part_key, part in self.mapping(value, f"'{kind}'"):
                 if key == "name":
                     name = self.name(part)
+                elif key in join.options:
+                    options[key] = self.value(part)
                 elif key in join.keys:
                     parts[key] = part
                 else:
@@ -307,7 +310,7 @@ class _Reader:
                 )
             branch_paths.append(self.sequence(branch, join.path_names[0]))
         labels = tuple(f"branch{i}" for i in range(1, len(branch_paths) + 1))
-        return RawBranches(join.name, branch_paths, labels, span, *name)
+        return RawBranches(join.name, branch_paths, labels, span, *name, options)
 
     def repeat(self, node: yaml.MappingNode) -> list[RawNode]:
         """`- repeat: N` with `layers:`; `first:` replaces the first step (a stage's strided block),
