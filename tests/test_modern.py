@@ -135,3 +135,39 @@ def test_a_permute_of_the_batch_axis_is_a_deliberate_limit():
         "permute1 (permute): 'dims' [1, 0, 2, 3] moves the batch axis: a deliberate limit of the format, "
         "whose shapes are per sample with the batch first"
     )
+
+
+@pytest.mark.parametrize(
+    ("shape", "layer", "message"),
+    [
+        ("3x8x8", "flatten:0",
+         "flatten1 (flatten): 'start_dim' 0 is the batch axis: reaching across the batch is a deliberate limit of "
+         "the format, whose shapes are per sample"),
+        ("3x8x8", "conv:4,3,p=-1",
+         "conv: 'padding' must be a non-negative integer, one per axis, [before, after] pairs per axis, or one of "
+         "'same', 'valid', 'tf_same', 'same_upper', 'same_lower' (got -1): negative padding (cropping, which F.pad "
+         "allows) is a deliberate limit of the format; use crop instead"),
+        ("3x8", "pixelshuffle:2",
+         "pixelshuffle1 (pixelshuffle): pixelshuffle works on (C, H, W) inputs, got 3x8: other ranks are a "
+         "deliberate limit of the format (PyTorch reads the last three axes as (C, H, W), whatever they mean)"),
+        ("3x0x8", "relu",
+         "input shape '3x0x8' has a zero-size axis: zero-size dimensions are a deliberate limit of the format "
+         "(PyTorch allows empty tensors; there is nothing to count in them)"),
+        ("3x8x8x8x8", "relu",
+         "input shape must have 1 to 4 axes (C, then up to 3 spatial), got 5: more than three spatial axes is a "
+         "deliberate limit of the format (PyTorch has no 4-d conv or pooling either)"),
+    ],
+)
+def test_deliberate_limits_say_so(shape, layer, message):
+    with pytest.raises(SpecError) as caught:
+        analyze(parse_layer_strings(shape, [layer]))
+    assert caught.value.message == message
+
+
+def test_the_readme_lists_every_deliberate_limit():
+    from conftest import ROOT
+
+    table = (ROOT / "README.md").read_text(encoding="utf-8").split("### Deliberate limits of the format", 1)[1]
+    table = table.split("\n### ", 1)[0]
+    for refusal in ("batch axis", "zero-size axis", "negative", "pixelshuffle works on (C, H, W)", "1 to 4 axes"):
+        assert refusal in table

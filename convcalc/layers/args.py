@@ -29,7 +29,20 @@ Scale = float | tuple[float, ...] | None
 
 
 class ArgProblem(Exception):
-    """Raised by a check: the value is not of the expected form."""
+    """Raised by a check: the value is not of the expected form (with a reason, when there is more to say)."""
+
+
+NEGATIVE_PADDING = (
+    "negative padding (cropping, which F.pad allows) is a deliberate limit of the format; use crop instead"
+)
+
+
+def _refuse_negative(value: Any) -> None:
+    flat = value if isinstance(value, (list, tuple)) else [value]
+    for item in flat:
+        inner = item if isinstance(item, (list, tuple)) else [item]
+        if any(type(v) is int and v < 0 for v in inner):
+            raise ArgProblem(NEGATIVE_PADDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +106,7 @@ def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _padding(value: Any) -> Any:
+    _refuse_negative(value)
     if isinstance(value, str):
         if value.lower() not in PADDING_MODES:
             raise ArgProblem
@@ -146,6 +160,7 @@ SAME_MODES = ("tf_same", "same_upper", "same_lower")
 
 
 def _pool_padding(value: Any) -> Any:
+    _refuse_negative(value)
     if isinstance(value, str):
         if value.lower() not in ("valid", *SAME_MODES):
             raise ArgProblem
@@ -237,9 +252,10 @@ def bind_args(
         check: Check = fields[name].metadata["check"]
         try:
             values[name] = check(raw.value)
-        except ArgProblem:
+        except ArgProblem as problem:
+            reason = f": {problem.args[0]}" if problem.args else ""
             raise SpecError(
-                f"{label}: '{name}' must be {check.expectation} (got {describe(raw.value)})",
+                f"{label}: '{name}' must be {check.expectation} (got {describe(raw.value)}){reason}",
                 raw.value_span or raw.key_span or span,
                 "true and false are not numbers; write an integer" if isinstance(raw.value, bool) else None,
             ) from None

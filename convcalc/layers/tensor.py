@@ -173,7 +173,8 @@ def batched_axis(dim: int, rank: int, name: str) -> int:
     index = dim % full
     if index == 0:
         raise LayerError(
-            f"'{name}' {dim} is the batch axis",
+            f"'{name}' {dim} is the batch axis: reaching across the batch is a deliberate limit of the format, "
+            "whose shapes are per sample",
             arg=name,
             hint="dims count the batch as 0; per-sample axes start at 1",
         )

@@ -20,7 +20,16 @@ from convcalc.layers.args import ArgValue
 from convcalc.layers.graph import CONSTRUCTS, Join
 from convcalc.network import Network
 from convcalc.source import Source, Span
-from convcalc.spec.build import RawBranches, RawGroup, RawLayer, RawNode, build_layers, check_shape, parse_shape
+from convcalc.spec.build import (
+    ZERO_SIZE,
+    RawBranches,
+    RawGroup,
+    RawLayer,
+    RawNode,
+    build_layers,
+    check_shape,
+    parse_shape,
+)
 from convcalc.spec.params import substitute
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -160,6 +169,9 @@ class _Reader:
             return parse_shape(value, self.span(node))
         if isinstance(value, int) and type(value) is int and value > 0:
             return (value,)
+        if isinstance(value, list) and value and all(type(v) is int and v >= 0 for v in value) and 0 in value:
+            raise SpecError(f"'input' {value} has a zero-size axis: {ZERO_SIZE}", self.span(node),
+                            "every size must be 1 or more")
         if not isinstance(value, list) or not all(type(v) is int and v > 0 for v in value):
             raise SpecError(
                 f"'input' must be a list of positive sizes, channels first (got {value!r})",
