@@ -341,6 +341,8 @@ def random_layer(draw, rank):
     ))
     if family == "channel":
         _, kind, args = draw(channel_case())
+        if kind == "layer_scale":
+            args["dim"] = 1  # drawn for another rank; the batch axis is the format's own limit (not PyTorch's)
         return _raw(kind, **args)
     if family == "permute":  # channels-last and back, with element-wise, norm and linear layers between
         dims = [0, *range(2, rank + 2), 1]

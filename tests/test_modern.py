@@ -25,6 +25,8 @@ TORCHVISION = {
     "mobilenet_v3_large.yaml": 5_483_032,
     "shufflenet_v2_x1_0.yaml": 2_278_604,
     "convnext_tiny.yaml": 28_589_128,
+    "efficientnet_v2_s.yaml": 21_458_488,
+    "mnasnet1_0.yaml": 4_383_312,
 }
 
 
@@ -44,6 +46,14 @@ STAGES = {
         "stage3": (1, 384, 14, 14), "down3": (1, 768, 7, 7), "stage4": (1, 768, 7, 7),
     },
     "mobilenet_v3_large.yaml": {"c1": (1, 24, 56, 56), "c2": (1, 40, 28, 28), "c3": (1, 80, 14, 14), "c4": (1, 160, 7, 7)},
+    "efficientnet_v2_s.yaml": {
+        "stem": (1, 24, 112, 112), "stage1": (1, 24, 112, 112), "stage2": (1, 48, 56, 56), "stage3": (1, 64, 28, 28),
+        "stage4": (1, 128, 14, 14), "stage5": (1, 160, 14, 14), "stage6": (1, 256, 7, 7), "head": (1, 1280, 7, 7),
+    },
+    "mnasnet1_0.yaml": {
+        "stack1": (1, 24, 56, 56), "stack2": (1, 40, 28, 28), "stack3": (1, 80, 14, 14), "stack4": (1, 96, 14, 14),
+        "stack5": (1, 192, 7, 7), "stack6": (1, 320, 7, 7),
+    },
 }
 
 
@@ -51,6 +61,21 @@ STAGES = {
 def test_stage_shapes(name):
     rows = {row.name: row.output_shape for row in fold(report(name), 1).layers}
     assert {stage: rows[stage] for stage in STAGES[name]} == STAGES[name]
+
+
+@pytest.mark.parametrize("name", TORCHVISION)
+def test_written_with_blocks_not_expanded(name):
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    assert "define:" in text and "repeat:" in text and len(text.splitlines()) < 80
+
+
+def test_efficientnet_v2_fused_and_se_blocks():
+    rows = {row.name: row for row in report("efficientnet_v2_s.yaml").layers}
+    # stage2.0: Fused-MBConv, a 3x3 stride-2 conv 24 -> 96, then a 1x1 projection 96 -> 48
+    assert rows["stage2.0.expand.conv"].params == 24 * 96 * 9
+    assert rows["stage2.0.project"].params == 96 * 48
+    # stage4.1: SE squeezes 512 channels to 128 // 4 = 32 (fc1 and fc2 with biases)
+    assert rows["stage4.1.mbconv1.fc1"].params == 512 * 32 + 32
 
 
 def test_resnext_block_is_grouped_and_twice_as_wide():
@@ -141,21 +166,21 @@ def test_a_permute_of_the_batch_axis_is_a_deliberate_limit():
     ("shape", "layer", "message"),
     [
         ("3x8x8", "flatten:0",
-         "flatten1 (flatten): 'start_dim' 0 is the batch axis: reaching across the batch is a deliberate limit of "
-         "the format, whose shapes are per sample"),
+         ("flatten1 (flatten): 'start_dim' 0 is the batch axis: reaching across the batch is a deliberate limit of "
+         "the format, whose shapes are per sample")),
         ("3x8x8", "conv:4,3,p=-1",
-         "conv: 'padding' must be a non-negative integer, one per axis, [before, after] pairs per axis, or one of "
+         ("conv: 'padding' must be a non-negative integer, one per axis, [before, after] pairs per axis, or one of "
          "'same', 'valid', 'tf_same', 'same_upper', 'same_lower' (got -1): negative padding (cropping, which F.pad "
-         "allows) is a deliberate limit of the format; use crop instead"),
+         "allows) is a deliberate limit of the format; use crop instead")),
         ("3x8", "pixelshuffle:2",
-         "pixelshuffle1 (pixelshuffle): pixelshuffle works on (C, H, W) inputs, got 3x8: other ranks are a "
-         "deliberate limit of the format (PyTorch reads the last three axes as (C, H, W), whatever they mean)"),
+         ("pixelshuffle1 (pixelshuffle): pixelshuffle works on (C, H, W) inputs, got 3x8: other ranks are a "
+         "deliberate limit of the format (PyTorch reads the last three axes as (C, H, W), whatever they mean)")),
         ("3x0x8", "relu",
-         "input shape '3x0x8' has a zero-size axis: zero-size dimensions are a deliberate limit of the format "
-         "(PyTorch allows empty tensors; there is nothing to count in them)"),
+         ("input shape '3x0x8' has a zero-size axis: zero-size dimensions are a deliberate limit of the format "
+         "(PyTorch allows empty tensors; there is nothing to count in them)")),
         ("3x8x8x8x8", "relu",
-         "input shape must have 1 to 4 axes (C, then up to 3 spatial), got 5: more than three spatial axes is a "
-         "deliberate limit of the format (PyTorch has no 4-d conv or pooling either)"),
+         ("input shape must have 1 to 4 axes (C, then up to 3 spatial), got 5: more than three spatial axes is a "
+         "deliberate limit of the format (PyTorch has no 4-d conv or pooling either)")),
     ],
 )
 def test_deliberate_limits_say_so(shape, layer, message):

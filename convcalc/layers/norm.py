@@ -198,4 +198,8 @@ class LayerScale(LayerKind):
         return Outcome(out=x, weights=(self.scale_shape(x.shape),), macs=prod(x.shape))
 
     def to_torch(self, build: TorchBuild) -> Any:
-        return layer_scale(build.nn, self.scale_shape(build.shape), self.init_values)
+        try:
+            shape = self.scale_shape(build.shape)
+        except LayerError as problem:  # an axis out of range: PyTorch's x.size(dim) refuses it the same way
+            raise IndexError(problem.message) from None
+        return layer_scale(build.nn, shape, self.init_values)
