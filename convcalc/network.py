@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from convcalc.source import Span
 
@@ -49,14 +49,17 @@ class Branches:
     add (residual): the sum of the paths; an empty path is the identity shortcut.
     concat: the paths stacked along channels; an empty path is the identity (DenseNet).
     mul (gate): the input times the one path's output, broadcast over spatial axes.
+    split: each path reads its own slice of the input's channels; the outputs are stacked back.
     `labels` name the paths in `path` addresses: main/shortcut, branch1.., gate.
+    `options` are the construct's settings as written (a split's `sections`).
     """
 
-    join: str  # a registered join's name: add, concat, mul (convcalc.layers.graph)
+    join: str  # a registered join's name: add, concat, mul, split (convcalc.layers.graph)
     name: str
     paths: tuple[tuple[Node, ...], ...]
     labels: tuple[str, ...]
     span: Span | None = field(default=None, compare=False)
+    options: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,10 @@ class Visitor(Generic[T]):
     def join(self, node: Branches, x: T, outs: list[T], path: str) -> T:
         raise NotImplementedError
 
+    def inputs(self, node: Branches, x: T) -> list[T]:
+        """What each path of `node` reads: the input itself, unless the construct splits it."""
+        return [x] * len(node.paths)
+
     def enter(self, group: Group, path: str) -> None:
         """A group starts (its rows are nested in it)."""
 
@@ -123,7 +130,11 @@ def walk(nodes: tuple[Node, ...], x: T, visitor: Visitor[T], path: str = "") -> 
             x = walk(node.nodes, x, visitor, where)
             visitor.leave(node)
         else:
-            outs = [walk(nodes_, x, visitor, f"{where}.{label}") for label, nodes_ in zip(node.labels, node.paths)]
+            reads = visitor.inputs(node, x)
+            outs = [
+                walk(nodes_, read, visitor, f"{where}.{label}")
+                for label, nodes_, read in zip(node.labels, node.paths, reads)
+            ]
             x = visitor.join(node, x, outs, where)
     return x
 

@@ -140,6 +140,108 @@ def upsample_case(draw):
     return shape, "upsample", args
 
 
+@st.composite
+def lppool_case(draw):
+    rank = draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 3)), *draw(st.lists(st.integers(1, 9 if rank < 3 else 5), min_size=rank, max_size=rank)))
+    args = {
+        "norm_type": draw(st.sampled_from([1, 2, 3, 1.5])),
+        "kernel_size": draw(axes(rank, 1, 4)),
+        "ceil_mode": draw(st.booleans()),
+    }
+    if draw(st.booleans()):
+        args["stride"] = draw(axes(rank, 1, 3))
+    return shape, f"lppool{rank}d", args
+
+
+@st.composite
+def same_pool_case(draw):
+    """TensorFlow's SAME and ONNX's SAME_UPPER/LOWER on max and average pooling."""
+    rank = draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 3)), *draw(st.lists(st.integers(1, 9 if rank < 3 else 5), min_size=rank, max_size=rank)))
+    kind = draw(st.sampled_from(["maxpool", "avgpool"]))
+    args = {"kernel_size": draw(axes(rank, 1, 4)), "padding": draw(st.sampled_from(["tf_same", "same_upper", "same_lower", "valid"]))}
+    if draw(st.booleans()):
+        args["stride"] = draw(axes(rank, 1, 3))
+    if kind == "maxpool" and draw(st.booleans()):
+        args["dilation"] = draw(axes(rank, 1, 2))
+    return shape, f"{kind}{rank}d", args
+
+
+@st.composite
+def channel_case(draw):
+    """Channel shuffle, layer norm over channels, layer scale, stochastic depth, group norm's bias."""
+    rank = draw(st.integers(0, 3))
+    shape = (draw(st.integers(1, 8)), *draw(st.lists(st.integers(1, 5), min_size=rank, max_size=rank)))
+    kind = draw(st.sampled_from(["channel_shuffle", "layernorm2d", "layer_scale", "stochastic_depth", "groupnorm"]))
+    if kind == "channel_shuffle":
+        return shape, kind, {"groups": draw(st.integers(1, 4))}
+    if kind == "layernorm2d":
+        return shape, kind, {"elementwise_affine": draw(st.booleans()), "bias": draw(st.booleans())}
+    if kind == "layer_scale":
+        # any axis but the batch: a scale along the batch has no meaning per sample (the engine refuses it)
+        dim = draw(st.sampled_from([*range(1, rank + 2), *range(-rank - 1, 0)]))
+        return shape, kind, {"dim": dim, "init_values": 1e-6}
+    if kind == "stochastic_depth":
+        return shape, kind, {"p": draw(st.floats(0, 1)), "mode": draw(st.sampled_from(["row", "batch"]))}
+    return shape, kind, {"num_groups": draw(st.integers(1, 4)), "affine": draw(st.booleans()), "bias": draw(st.booleans())}
+
+
+@st.composite
+def permute_case(draw):
+    rank = draw(st.integers(0, 3))
+    shape = (draw(st.integers(1, 4)), *draw(st.lists(st.integers(1, 5), min_size=rank, max_size=rank)))
+    dims = list(range(rank + 2))
+    if draw(st.booleans()):
+        dims = [0, *draw(st.permutations(dims[1:]))]
+    else:  # anything, including moving the batch axis, a wrong length or a negative axis
+        dims = draw(st.lists(st.integers(-rank - 2, rank + 1), min_size=1, max_size=rank + 3))
+    return shape, "permute", {"dims": dims}
+
+
+@given(lppool_case())
+def test_lppool_agrees_with_torch(case):
+    assert_agree(*case)
+
+
+@given(same_pool_case())
+def test_same_pooling_agrees_with_torch(case):
+    assert_agree(*case)
+
+
+@given(channel_case())
+def test_channel_kinds_agree_with_torch(case):
+    assert_agree(*case)
+
+
+@given(permute_case())
+def test_permute_agrees_with_torch(case):
+    shape, kind, args = case
+    ours = engine_result(shape, kind, args)
+    if ours[0] == "rejected":  # moving the batch axis is the format's deliberate limit; the rest PyTorch refuses too
+        order = [d % (len(shape) + 1) for d in args["dims"]]
+        moves_batch = sorted(order) == list(range(len(shape) + 1)) and order[0] != 0 and len(set(args["dims"])) == len(order)
+        if moves_batch:
+            assert "deliberate limit" in ours[1]
+            return
+    assert_agree(*case)
+
+
+def test_tf_same_average_leaves_the_padding_out():
+    """TensorFlow's SAME average divides each window by its real elements: a 3x3 input pooled
+    2x2/2 pads one row and column at the end, so the last output is the corner pixel itself."""
+    import torch
+
+    from convcalc.verify.builders import build_module
+
+    layer = build_layers([_raw("avgpool2d", kernel_size=2, stride=2, padding="tf_same")])[0]
+    x = torch.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    out = build_module(layer, (1, 3, 3))(x)
+    assert out.tolist() == [[[[(1 + 2 + 4 + 5) / 4, (3 + 6) / 2], [(7 + 8) / 2, 9.0]]]]
+    layer = build_layers([_raw("maxpool2d", kernel_size=2, stride=2, padding="same_lower")])[0]
+    assert build_module(layer, (1, 3, 3))(-x).tolist() == [[[[-1.0, -2.0], [-4.0, -5.0]]]]
+
+
 @given(transposed_case())
 def test_transposed_conv_agrees_with_torch(case):
     assert_agree(*case)
@@ -184,6 +286,13 @@ SINGLE = [
     ((6, 7, 8), "layernorm", {"normalized_shape": [6, 8]}),
     ((6, 7, 8), "groupnorm", {"num_groups": 3}),
     ((6, 7, 8), "groupnorm", {"num_groups": 4}),
+    ((6, 7, 8), "groupnorm", {"num_groups": 3, "bias": False}),
+    ((6, 7, 8), "layernorm2d", {}),
+    ((6, 7, 8), "layer_scale", {}),
+    ((6, 7, 8), "layer_scale", {"dim": -1}),
+    ((6, 7, 8), "stochastic_depth", {"p": 0.1}),
+    ((6, 7, 8), "channel_shuffle", {"groups": 3}),
+    ((6, 7, 8), "permute", {"dims": [0, 2, 3, 1]}),
     ((6, 7, 8), "prelu", {}),
     ((6, 7, 8), "prelu", {"num_parameters": 6}),
     ((6, 7, 8), "prelu", {"num_parameters": 7}),
@@ -227,7 +336,19 @@ def _raw(kind, **args):
 
 @st.composite
 def random_layer(draw, rank):
-    family = draw(st.sampled_from(["conv", "transposed", "resize", "pool", "adaptive", "norm", "elementwise", "dropout"]))
+    family = draw(st.sampled_from(
+        ["conv", "transposed", "resize", "pool", "adaptive", "norm", "elementwise", "dropout", "channel", "permute"]
+    ))
+    if family == "channel":
+        _, kind, args = draw(channel_case())
+        if kind == "layer_scale":
+            args["dim"] = 1  # drawn for another rank; the batch axis is the format's own limit (not PyTorch's)
+        return _raw(kind, **args)
+    if family == "permute":  # channels-last and back, with element-wise, norm and linear layers between
+        dims = [0, *range(2, rank + 2), 1]
+        return [_raw("permute", dims=dims), draw(st.sampled_from([_raw("layernorm"), _raw("linear", out_features=3),
+                                                                  _raw("gelu")])),
+                _raw("permute", dims=[0, rank + 1, *range(1, rank + 1)])]
     if family == "transposed":
         _, _, args = draw(transposed_case())
         if draw(st.booleans()):
@@ -275,15 +396,19 @@ def random_network(draw):
     shape = (channels, *draw(st.lists(st.integers(3, 9 if rank < 3 else 6), min_size=rank, max_size=rank)))
     nodes = []
     for _ in range(draw(st.integers(1, 4))):
-        choice = draw(st.sampled_from(["layer", "layer", "residual", "concat"]))
+        choice = draw(st.sampled_from(["layer", "layer", "residual", "concat", "split"]))
         if choice == "layer":
-            nodes.append(draw(random_layer(rank)))
+            drawn = draw(random_layer(rank))
+            nodes.extend(drawn if isinstance(drawn, list) else [drawn])
             continue
         k = draw(st.sampled_from([1, 3]))
         same = _raw("conv", out_channels=draw(st.integers(1, 4)), kernel_size=k, padding="same")
-        act = draw(random_layer(rank).filter(lambda raw: raw.kind in ELEMENTWISE))
+        act = draw(random_layer(rank).filter(lambda raw: not isinstance(raw, list) and raw.kind in ELEMENTWISE))
         if choice == "residual":
             nodes.append(RawBranches("add", [[same, act], []], ("main", "shortcut"), None))
+        elif choice == "split":
+            options = {} if draw(st.booleans()) else {"sections": draw(st.integers(1, 3))}
+            nodes.append(RawBranches("split", [[], [same, act]], ("branch1", "branch2"), None, options=options))
         else:
             nodes.append(RawBranches("concat", [[], [same, act]], ("branch1", "branch2"), None))
     return Network("random", shape, build_layers(nodes), batch=2)

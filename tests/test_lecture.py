@@ -44,3 +44,49 @@ def test_stack_of_3x3_stride_1_convs_sees_1_plus_2L(depth):
 def test_rf_stack_example_file():
     rep = analyze(load_spec(EXAMPLES / "lecture" / "rf_stack.yaml"))
     assert [layer.receptive_field[0].size for layer in rep.layers] == [3, 5, 7]
+
+
+COVERAGE = [
+    # F_eff < S: the rows between windows are skipped by design, so the finding is an info
+    (
+        "64x56x56", "conv:128,1,s=2", "info",
+        ("(56 − 1)/2 + 1 = 28.5 is not whole along the height and width: PyTorch floors it to 28; alternate rows "
+        "and columns are skipped: the kernel 1 is smaller than the stride 2, so the input between windows is "
+        "never read (by design)"),
+    ),
+    (
+        "1x11", "conv:1,1,s=3", "info",
+        ("(11 − 1)/3 + 1 = 4.33 is not whole along the length: PyTorch floors it to 4; 2 of every 3 positions are "
+        "skipped: the kernel 1 is smaller than the stride 3, so the input between windows is never read (by design)"),
+    ),
+    # F_eff = S: the windows tile the input; what is lost is the tail, a warning
+    (
+        "1x7x7", "conv:1,2,s=2", "warning",
+        ("(7 − 2)/2 + 1 = 3.5 is not whole along the height and width: PyTorch floors it to 3; the last input row "
+        "and the last input column are never covered"),
+    ),
+    # F_eff > S with a real tail loss: a warning
+    (
+        "1x8x8", "conv:1,3,s=2", "warning",
+        ("(8 − 3)/2 + 1 = 3.5 is not whole along the height and width: PyTorch floors it to 3; the last input row "
+        "and the last input column are never covered"),
+    ),
+    # F_eff > S where only padding is skipped (ResNet's stride-2 3x3): an info
+    (
+        "1x8x8", "conv:1,3,s=2,p=1", "info",
+        ("(8 + 2·1 − 3)/2 + 1 = 4.5 is not whole along the height and width: PyTorch floors it to 4; only padding "
+        "is skipped, every input row and column is still covered"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("shape", "layer", "severity", "message"), COVERAGE)
+def test_coverage_says_what_is_really_lost(shape, layer, severity, message):
+    (note,) = analyze(parse_layer_strings(shape, [layer])).diagnostics
+    kind = f"conv{shape.count('x')}d"
+    assert (note.code, note.severity, note.message) == ("non-whole", severity, f"conv1 ({kind}): {message}")
+
+
+def test_summary_of_a_strided_1x1_says_alternate_rows_and_columns_are_skipped(run):
+    code, _, err = run("summary", "-i", "64x56x56", "conv:128,1,s=2")
+    assert code == 0 and "info:" in err and "alternate rows and columns are skipped" in err

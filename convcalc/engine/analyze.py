@@ -98,8 +98,9 @@ class _Walk(Visitor[TensorInfo]):
     def layer(self, layer: LayerSpec, x: TensorInfo, path: str) -> TensorInfo:
         if isinstance(layer.args, CompositeKind):
             return self.composite(layer, layer.args, x, path)
+        seen = x if x.layout is None or layer.args.layout_aware else TensorInfo(x.shape, None, x.nominal)
         try:
-            outcome = layer.args.infer(x, layer.rank)
+            outcome = layer.args.infer(seen, layer.rank)
         except LayerError as problem:
             raise _refusal(layer, layer.label, problem) from None
         kind, family = outcome.display or layer.label, layer.args.family
@@ -163,6 +164,9 @@ class _Walk(Visitor[TensorInfo]):
                 span,
                 "a shared layer needs the same kind, channels and kernel as the layer it shares",
             )
+
+    def inputs(self, node: Branches, x: TensorInfo) -> list[TensorInfo]:
+        return JOINS[node.join].inputs(node, x)
 
     def join(self, node: Branches, x: TensorInfo, outs: list[TensorInfo], path: str) -> TensorInfo:
         ends = []

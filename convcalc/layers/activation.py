@@ -24,6 +24,7 @@ class _Elementwise(LayerKind):
     __slots__ = ()
     positional: ClassVar[tuple[str, ...]] = ()
     module: ClassVar[str | None] = None
+    layout_aware: ClassVar[bool] = True  # element by element: a permuted tensor keeps its field
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         return Outcome(out=x)

@@ -30,7 +30,20 @@ Scale = float | tuple[float, ...] | None
 
 
 class ArgProblem(Exception):
-    """Raised by a check: the value is not of the expected form."""
+    """Raised by a check: the value is not of the expected form (with a reason, when there is more to say)."""
+
+
+NEGATIVE_PADDING = (
+    "negative padding (cropping, which F.pad allows) is a deliberate limit of the format; use crop instead"
+)
+
+
+def _refuse_negative(value: Any) -> None:
+    flat = value if isinstance(value, (list, tuple)) else [value]
+    for item in flat:
+        inner = item if isinstance(item, (list, tuple)) else [item]
+        if any(type(v) is int and v < 0 for v in inner):
+            raise ArgProblem(NEGATIVE_PADDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +107,7 @@ def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _padding(value: Any) -> Any:
+    _refuse_negative(value)
     if isinstance(value, str):
         if value.lower() not in PADDING_MODES:
             raise ArgProblem
@@ -116,6 +130,15 @@ def _choice(*options: str) -> Check:
 
 
 positive_int = Check("a positive integer", _int_at_least(1))
+
+
+def _int_list(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ArgProblem
+    return tuple(_int_at_least(-(2**63))(v) for v in value)
+
+
+int_list = Check("a list of integers", _int_list)
 nonnegative_int = Check("a non-negative integer", _int_at_least(0))
 any_int = Check("an integer", lambda v: _int_at_least(-(2**63))(v))
 positive_axes = Check("a positive integer or one per axis", _axes(_int_at_least(1)))
@@ -134,7 +157,25 @@ padding = Check(
     "or one of 'same', 'valid', 'tf_same', 'same_upper', 'same_lower'",
     _padding,
 )
+SAME_MODES = ("tf_same", "same_upper", "same_lower")
+
+
+def _pool_padding(value: Any) -> Any:
+    _refuse_negative(value)
+    if isinstance(value, str):
+        if value.lower() not in ("valid", *SAME_MODES):
+            raise ArgProblem
+        return value.lower()
+    return _axes(_int_at_least(0))(value)
+
+
+pool_padding = Check(
+    "a non-negative integer or one per axis, or one of 'valid', 'tf_same', 'same_upper', 'same_lower'",
+    _pool_padding,
+)
+positive_number = Check("a positive number", lambda v: _positive_number(v))
 approximate = _choice("none", "tanh")
+stochastic_depth_mode = _choice("row", "batch")
 UPSAMPLE_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear")
 upsample_mode = _choice(*UPSAMPLE_MODES)
 optional_boolean = Check("true or false", _optional(_boolean))
@@ -212,9 +253,10 @@ def bind_args(
         check: Check = fields[name].metadata["check"]
         try:
             values[name] = check(raw.value)
-        except ArgProblem:
+        except ArgProblem as problem:
+            reason = f": {problem.args[0]}" if problem.args else ""
             raise SpecError(
-                f"{label}: '{name}' must be {check.expectation} (got {describe(raw.value)})",
+                f"{label}: '{name}' must be {check.expectation} (got {describe(raw.value)}){reason}",
                 raw.value_span or raw.key_span or span,
                 "true and false are not numbers; write an integer" if isinstance(raw.value, bool) else None,
             ) from None

@@ -53,7 +53,16 @@ class Join(ABC):
     path_names: ClassVar[tuple[str, ...]]  # each key's paths, as error messages name them
     listed: ClassVar[bool] = False
     min_paths: ClassVar[int] = 1
+    options: ClassVar[tuple[str, ...]] = ()  # keys of the mapping form that are settings, not paths
     hint: ClassVar[str]
+
+    def inputs(self, node: Branches, x: TensorInfo) -> list[TensorInfo]:
+        """What each path reads: the input itself, unless the construct splits it."""
+        return [x] * len(node.paths)
+
+    def torch_inputs(self, torch: Any, node: Branches, x: Any) -> list[Any]:
+        """The same on real tensors (verify)."""
+        return [x] * len(node.paths)
 
     @abstractmethod
     def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
@@ -77,8 +86,11 @@ class Add(Join):
     def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
         if len({end.tensor.shape for end in ends}) > 1:
             _mismatch(node, ends, "residual add needs every path to end in the same shape", _add_hint(ends))
+        layouts = {end.tensor.layout for end in ends}
+        if len(layouts) > 1:  # same shape, different meaning per axis: nothing to say about the field
+            return Joined(TensorInfo(ends[0].tensor.shape, None, _nominal(ends)), 0, None)
         rf, misaligned = _merge([end.tensor.rf for end in ends])
-        return Joined(TensorInfo(ends[0].tensor.shape, rf, _nominal(ends)), 0, misaligned)
+        return Joined(TensorInfo(ends[0].tensor.shape, rf, _nominal(ends), layouts.pop()), 0, misaligned)
 
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         out = outs[0]
@@ -109,6 +121,8 @@ class Concat(Join):
                 "give every branch the same stride and 'same'-style padding",
             )
         out = (sum(s[0] for s in shapes), *shapes[0][1:])
+        if any(end.tensor.layout is not None for end in ends):  # stacked along dim 1, which is spatial here
+            return Joined(TensorInfo(out, None, _nominal(ends)), 0, None)
         rf, misaligned = _merge([end.tensor.rf for end in ends])
         return Joined(TensorInfo(out, rf, _nominal(ends)), 0, misaligned)
 
@@ -140,13 +154,72 @@ class Mul(Join):
             )
         # The gate is one value per channel (or per element); the receptive field is the input's own,
         # the gate's global context is documented, not folded in (README: conventions).
-        return Joined(TensorInfo(x.shape, x.rf, x.nominal or _nominal(ends)), prod(x.shape), None)
+        return Joined(TensorInfo(x.shape, x.rf, x.nominal or _nominal(ends), x.layout), prod(x.shape), None)
 
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         return x * outs[0]
 
 
-JOINS: dict[str, Join] = {join.name: join for join in (Add(), Concat(), Mul())}
+class Split(Concat):
+    """Channel split, the inverse of concat (ShuffleNet V2's `x.chunk(2, dim=1)`): each branch reads
+    its own slice of the input's channels, and the branches' outputs are stacked back along
+    channels. Without `sections` the channels are cut into one chunk per branch, as torch.chunk
+    cuts them (ceil(C/n) each, the last smaller); `sections` is torch.split's
+    split_size_or_sections: a size per chunk, or a list of sizes. An empty branch passes its
+    slice through.
+    """
+
+    name = "split"
+    yaml_key = "split"
+    keys = ("branches",)
+    labels = ()
+    path_names = ("a split branch",)
+    options = ("sections", "split_size_or_sections")
+    hint = "split: [[...], [...]] with one list of layers per slice of the channels ([] passes its slice through)"
+
+    def sizes(self, node: Branches, channels: int) -> list[int]:
+        """The channels each branch reads, as torch.chunk or torch.split cuts them."""
+        wanted = len(node.paths)
+        given = dict(node.options)
+        sections = given.get("sections", given.get("split_size_or_sections"))
+        if sections is None:
+            size, how = -(-channels // wanted), f"torch.chunk into {wanted}"
+        elif type(sections) is int and sections > 0:
+            size, how = sections, f"sections of {sections}"
+        elif isinstance(sections, list) and sections and all(type(s) is int and s > 0 for s in sections):
+            if sum(sections) != channels or len(sections) != wanted:
+                raise SpecError(
+                    f"{node.name} (split): sections {sections} must add up to the {channels} input channels, "
+                    f"one per branch ({wanted})",
+                    node.span,
+                    "give one size per branch, summing to the channels",
+                )
+            return list(sections)
+        else:
+            raise SpecError(
+                f"{node.name} (split): 'sections' must be a positive integer or a list of them (got {sections!r})",
+                node.span,
+                self.hint,
+            )
+        cut = [size] * (channels // size) + ([channels % size] if channels % size else [])
+        if len(cut) != wanted:
+            raise SpecError(
+                f"{node.name} (split): {how} cuts {channels} channels into {len(cut)} "
+                f"({', '.join(map(str, cut))}), but the split has {wanted} branches",
+                node.span,
+                "give one branch per chunk, or 'sections:' with one size per branch",
+            )
+        return cut
+
+    def inputs(self, node: Branches, x: TensorInfo) -> list[TensorInfo]:
+        rf = x.rf if x.layout is None else None  # a split along dim 1 of a permuted tensor cuts a spatial axis
+        return [TensorInfo((size, *x.shape[1:]), rf, x.nominal) for size in self.sizes(node, x.channels)]
+
+    def torch_inputs(self, torch: Any, node: Branches, x: Any) -> list[Any]:
+        return list(torch.split(x, self.sizes(node, int(x.shape[1])), dim=1))
+
+
+JOINS: dict[str, Join] = {join.name: join for join in (Add(), Concat(), Mul(), Split())}
 CONSTRUCTS: dict[str, Join] = {join.yaml_key: join for join in JOINS.values()}
 
 

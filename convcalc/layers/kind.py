@@ -52,6 +52,10 @@ class LayerKind(KindBase):
 
     __slots__ = ()
     torch_reason: ClassVar[str | None] = None
+    # The rule handles a permuted (channels-last) tensor itself: element-wise layers, linear on the
+    # last axis, layer norm, permute. Any other kind sees such a tensor positionally, as PyTorch
+    # does, with its receptive field unknown (the spatial axes are no longer where it looks).
+    layout_aware: ClassVar[bool] = False
 
     @abstractmethod
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:

@@ -22,6 +22,7 @@ class Linear(LayerKind):
 
     positional: ClassVar[tuple[str, ...]] = ("out_features",)
     example: ClassVar[str] = "linear:10"
+    layout_aware: ClassVar[bool] = True  # on channels-last tensors it mixes channels only
 
     out_features: int = arg(positive_int, aliases=("out",), doc="output features")
     bias: bool = arg(boolean, True, doc="add a learned bias per output")
@@ -37,9 +38,14 @@ class Linear(LayerKind):
                 hint=hint,
             )
         leading = prod(x.shape[:-1])
-        # A linear map mixes the whole last axis, so the spatial layout is gone.
+        # A linear map mixes the whole last axis: when that axis is spatial the layout is gone;
+        # when it holds the channels (channels-last, after a permute) the field is kept, as a 1x1 conv keeps it.
+        channels_last = x.layout is not None and x.channel_axis == len(x.shape) - 1
+        out = TensorInfo((*x.shape[:-1], self.out_features), x.rf, x.nominal, x.layout) if channels_last else (
+            TensorInfo((*x.shape[:-1], self.out_features), None)
+        )
         return Outcome(
-            out=TensorInfo((*x.shape[:-1], self.out_features), None),
+            out=out,
             weights=((self.out_features, features), *bias_shape(self.bias, self.out_features)),
             macs=leading * features * self.out_features,
         )

@@ -1,4 +1,4 @@
-"""Normalisation: BatchNorm 1d/2d/3d, LayerNorm, GroupNorm.
+"""Normalisation and learned scaling: BatchNorm 1d/2d/3d, LayerNorm, LayerNorm2d, GroupNorm, layer scale.
 
 BatchNorm's running mean and variance (and its num_batches_tracked counter) are buffers, not
 parameters: torchvision does not count them, Keras calls them non-trainable. MACs: one per
@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from convcalc.formats import shape_text
 from convcalc.layers.args import (
     OptionalAxes,
+    any_int,
     arg,
     boolean,
     number,
@@ -23,7 +24,8 @@ from convcalc.layers.args import (
 )
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, affine_shapes, check_channels
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, affine_shapes, batched_axis, check_channels
+from convcalc.layers.torch_modules import layer_scale, layernorm2d
 
 
 @register("batchnorm", ranked=True)
@@ -80,6 +82,7 @@ class LayerNorm(LayerKind):
 
     positional: ClassVar[tuple[str, ...]] = ("normalized_shape",)
     example: ClassVar[str] = "layernorm"
+    layout_aware: ClassVar[bool] = True  # normalises the trailing axes wherever the channels are
 
     normalized_shape: OptionalAxes = arg(optional_positive_axes, None, aliases=("shape",), doc="trailing axes normalised")
     eps: float = arg(number, 1e-5, doc="added to the variance")
@@ -111,7 +114,8 @@ class LayerNorm(LayerKind):
 @register("groupnorm")
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GroupNorm(LayerKind):
-    """Group normalisation (torch.nn.GroupNorm): C channels in G groups; parameters 2C."""
+    """Group normalisation (torch.nn.GroupNorm): C channels in G groups; parameters 2C (γ and β),
+    C with `bias: false`, none without affine."""
 
     positional: ClassVar[tuple[str, ...]] = ("num_groups",)
     example: ClassVar[str] = "groupnorm:32"
@@ -120,6 +124,7 @@ class GroupNorm(LayerKind):
     num_channels: int | None = arg(optional_positive_int, None, aliases=("in",), doc="expected C, checked")
     eps: float = arg(number, 1e-5, doc="added to the variance")
     affine: bool = arg(boolean, True, doc="learn per-channel γ and β")
+    bias: bool = arg(boolean, True, doc="learn the shift β (with affine)")
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         channels = x.channels
@@ -130,7 +135,64 @@ class GroupNorm(LayerKind):
                 arg="num_groups",
                 hint="choose a number of groups that divides the channels",
             )
-        return Outcome(out=x, weights=affine_shapes(self.affine, (channels,)), macs=prod(x.shape))
+        weights = affine_shapes(self.affine, (channels,))[: 2 if self.bias else 1]
+        return Outcome(out=x, weights=weights, macs=prod(x.shape))
 
     def to_torch(self, build: TorchBuild) -> Any:
-        return build.nn.GroupNorm(self.num_groups, build.shape[0], self.eps, self.affine)
+        return build.nn.GroupNorm(self.num_groups, build.shape[0], self.eps, self.affine, bias=self.bias)
+
+
+@register("layernorm2d")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LayerNorm2d(LayerKind):
+    """LayerNorm over the channels of a channel-first tensor (torchvision's LayerNorm2d, ConvNeXt's
+    stem and downsampling): each position's C values are normalised together, the same as
+    permute to channels-last, LayerNorm(C), permute back. Parameters 2C (C without bias, none
+    without affine); MACs one per element.
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("num_channels",)
+    example: ClassVar[str] = "layernorm2d"
+
+    num_channels: int | None = arg(optional_positive_int, None, aliases=("in",), doc="expected C, checked")
+    eps: float = arg(number, 1e-5, doc="added to the variance (ConvNeXt uses 1e-6)")
+    elementwise_affine: bool = arg(boolean, True, aliases=("affine",), doc="learn a per-channel scale")
+    bias: bool = arg(boolean, True, doc="learn a per-channel shift (with affine)")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        check_channels(self.num_channels, x.channels, "num_channels")
+        weights = affine_shapes(self.elementwise_affine, (x.channels,))[: 2 if self.bias else 1]
+        return Outcome(out=x, weights=weights, macs=prod(x.shape))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return layernorm2d(build.nn, build.shape[0], self.eps, self.elementwise_affine, self.bias)
+
+
+@register("layerscale")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LayerScale(LayerKind):
+    """Layer scale (ConvNeXt, CaiT): the input times a learned per-channel factor γ, owned by no
+    other layer. Parameters C, shaped to broadcast along `dim` (dim 1, channel-first: (C, 1, 1),
+    torchvision's ConvNeXt; dim −1, channels-last: (C)). MACs one per element.
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("init_values",)
+    example: ClassVar[str] = "layer_scale:1e-6"
+    layout_aware: ClassVar[bool] = True  # a multiply by a broadcast factor: the field is the input's
+
+    init_values: float = arg(number, 1e-6, aliases=("init", "layer_scale"), doc="initial γ (ConvNeXt: 1e-6)")
+    dim: int = arg(any_int, 1, doc="the channel axis γ runs along (batch is 0; -1 for channels-last)")
+
+    def scale_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        axis = batched_axis(self.dim, len(shape), "dim")
+        return (shape[axis], *([1] * (len(shape) - axis - 1)))
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        return Outcome(out=x, weights=(self.scale_shape(x.shape),), macs=prod(x.shape))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        try:
+            shape = self.scale_shape(build.shape)
+        except LayerError as problem:  # an axis out of range: PyTorch's x.size(dim) refuses it the same way
+            raise IndexError(problem.message) from None
+        return layer_scale(build.nn, shape, self.init_values)

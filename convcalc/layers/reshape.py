@@ -1,4 +1,5 @@
-"""Layers that move elements without computing on them: flatten and dropout."""
+"""Layers that move elements without computing on them: flatten, permute, channel shuffle,
+dropout and stochastic depth."""
 
 from __future__ import annotations
 
@@ -7,25 +8,11 @@ from math import prod
 from typing import Any, ClassVar
 
 from convcalc.formats import shape_text
-from convcalc.layers.args import any_int, arg, boolean, probability
+from convcalc.layers.args import Axes, any_int, arg, boolean, int_list, positive_int, probability, stochastic_depth_mode
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
-
-
-def batched_axis(dim: int, rank: int, name: str) -> int:
-    """A PyTorch dim (counting the batch axis as 0, negatives from the end) as a per-sample index."""
-    full = rank + 1
-    if not -full <= dim < full:
-        raise LayerError(f"'{name}' {dim} is out of range for a {full}-d tensor (batch included)", arg=name)
-    index = dim % full
-    if index == 0:
-        raise LayerError(
-            f"'{name}' {dim} is the batch axis",
-            arg=name,
-            hint="dims count the batch as 0; per-sample axes start at 1",
-        )
-    return index - 1
+from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, batched_axis
+from convcalc.layers.torch_modules import permute
 
 
 @register("flatten")
@@ -76,3 +63,107 @@ class Dropout(LayerKind):
 
 _DROPOUT_MODULES = {"dropout": "Dropout", "dropout1d": "Dropout1d", "dropout2d": "Dropout2d",
                     "dropout3d": "Dropout3d", "alphadropout": "AlphaDropout"}
+
+
+@register("stochasticdepth", "droppath")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StochasticDepth(LayerKind):
+    """Stochastic depth (torchvision.ops.StochasticDepth, timm's DropPath): drops a residual
+    branch per sample while training, the identity at inference. Shape kept; no parameters."""
+
+    positional: ClassVar[tuple[str, ...]] = ("p",)
+    example: ClassVar[str] = "stochastic_depth:0.1"
+    layout_aware: ClassVar[bool] = True
+
+    p: float = arg(probability, 0.5, doc="probability of dropping the branch")
+    mode: str = arg(stochastic_depth_mode, "row", doc="'row' (per sample) or 'batch'")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        return Outcome(out=x)
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        """At inference (verify runs in eval mode) StochasticDepth is the identity."""
+        return build.nn.Identity()
+
+
+@register("channelshuffle")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChannelShuffle(LayerKind):
+    """Channel shuffle (torch.nn.ChannelShuffle, ShuffleNet): C channels as G groups of C/G,
+    transposed, so the next grouped conv sees every group. Shape kept; no parameters, 0 MACs."""
+
+    positional: ClassVar[tuple[str, ...]] = ("groups",)
+    example: ClassVar[str] = "channel_shuffle:2"
+
+    groups: int = arg(positive_int, aliases=("g",), doc="number of groups G; must divide C")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        if len(x.spatial) < 1:
+            raise LayerError(
+                f"channel_shuffle needs channels and at least one spatial axis, got {shape_text(x.shape)} "
+                "(PyTorch refuses a (N, C) input)",
+                hint="shuffle before flatten",
+            )
+        if x.channels % self.groups:
+            raise LayerError(
+                f"groups={self.groups} does not divide the {x.channels} input channels",
+                arg="groups",
+                hint="choose a number of groups that divides the channels",
+            )
+        return Outcome(out=x)
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.ChannelShuffle(self.groups)
+
+
+@register("permute")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Permute(LayerKind):
+    """Permute (torch.permute, torchvision's Permute): reorder the axes; `dims` counts the batch
+    as 0, which must stay first. Output axis i is input axis dims[i]. ConvNeXt's
+    `permute: [0, 2, 3, 1]` makes (C, H, W) channels-last (H, W, C); the receptive field follows
+    the spatial axes wherever they go, and `permute: [0, 3, 1, 2]` brings them back.
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("dims",)
+    example: ClassVar[str] = "permute:[0,2,3,1]"
+    layout_aware: ClassVar[bool] = True
+
+    dims: Axes = arg(int_list, aliases=("dim",), doc="the new order of the axes, batch (0) included")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        full = len(x.shape) + 1
+        dims = self.dims if isinstance(self.dims, tuple) else (self.dims,)
+        if len(dims) != full:
+            raise LayerError(
+                f"'dims' has {len(dims)} values but the input is {full}-d with the batch ({shape_text(x.shape)} per sample)",
+                arg="dims",
+                hint=f"give all {full} axes, batch (0) first",
+            )
+        if any(not -full <= d < full for d in dims) or len({d % full for d in dims}) != full:
+            raise LayerError(
+                f"'dims' {list(dims)} is not an order of the axes 0..{full - 1}", arg="dims",
+                hint="each axis once, e.g. [0, 2, 3, 1]",
+            )
+        order = [d % full for d in dims]
+        if order[0] != 0:
+            raise LayerError(
+                f"'dims' {list(dims)} moves the batch axis: a deliberate limit of the format, whose "
+                "shapes are per sample with the batch first",
+                arg="dims",
+                hint="keep 0 first",
+            )
+        perm = tuple(d - 1 for d in order[1:])  # per sample: output axis i is input axis perm[i]
+        shape = tuple(x.shape[axis] for axis in perm)
+        if x.rf is None:
+            return Outcome(out=TensorInfo(shape, None, x.nominal))
+        placed = tuple(perm.index(axis) for axis in (x.layout or range(1, len(x.shape))))
+        if 0 in placed:  # a spatial axis is in front: carry where each field's axis went
+            return Outcome(out=TensorInfo(shape, x.rf, x.nominal, placed))
+        # The channels are first again: the fields in positional order, channel-first as usual.
+        rf = tuple(x.rf[placed.index(position)] for position in range(1, len(shape)))
+        return Outcome(out=TensorInfo(shape, rf, x.nominal))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        dims = self.dims if isinstance(self.dims, tuple) else (self.dims,)
+        return permute(build.nn, dims)

@@ -103,7 +103,8 @@ class Upsample(LayerKind):
 def _two_spatial_axes(x: TensorInfo, family: str) -> None:
     if len(x.spatial) != 2:
         raise LayerError(
-            f"{family} works on (C, H, W) inputs, got {shape_text(x.shape)}",
+            f"{family} works on (C, H, W) inputs, got {shape_text(x.shape)}: other ranks are a deliberate limit "
+            "of the format (PyTorch reads the last three axes as (C, H, W), whatever they mean)",
             hint="PyTorch shuffles the last two axes only",
         )
 

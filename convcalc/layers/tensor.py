@@ -31,7 +31,17 @@ class TensorInfo:
     shape: tuple[int, ...]
     rf: tuple[AxisRF, ...] | None
     nominal: bool = False  # the field passed a deformable conv: its offsets are learned, the field is nominal
+    # Where the rf's axes sit in `shape` after a permute moved the channels (ConvNeXt's channels-last
+    # block: (H, W, C) has layout (0, 1)); None is channel-first, (C, *spatial).
+    layout: tuple[int, ...] | None = None
     producer: str | None = field(default=None, compare=False)  # the row that made it (set by the engine)
+
+    @property
+    def channel_axis(self) -> int:
+        """The per-sample position of the one axis that is not spatial (0 unless permuted)."""
+        if self.layout is None:
+            return 0
+        return next(i for i in range(len(self.shape)) if i not in self.layout)
 
     @property
     def spatial(self) -> tuple[int, ...]:
@@ -150,3 +160,19 @@ def check_channels(expected: int | None, actual: int, arg: str) -> None:
             arg=arg,
             hint=f"set {arg} to {actual} or fix the layer before it",
         )
+
+
+def batched_axis(dim: int, rank: int, name: str) -> int:
+    """A PyTorch dim (counting the batch axis as 0, negatives from the end) as a per-sample index."""
+    full = rank + 1
+    if not -full <= dim < full:
+        raise LayerError(f"'{name}' {dim} is out of range for a {full}-d tensor (batch included)", arg=name)
+    index = dim % full
+    if index == 0:
+        raise LayerError(
+            f"'{name}' {dim} is the batch axis: reaching across the batch is a deliberate limit of the format, "
+            "whose shapes are per sample",
+            arg=name,
+            hint="dims count the batch as 0; per-sample axes start at 1",
+        )
+    return index - 1

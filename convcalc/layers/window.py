@@ -222,14 +222,29 @@ def asymmetric_padding_note(window: Window) -> tuple[Note, ...]:
     return (Note("asymmetric-padding", f"padding applied: {applied}", arg="padding", severity="info"),)
 
 
+def _skipped_between(stride: int, effective: int, units: list[str]) -> str:
+    """What a window narrower than its stride skips: the input between windows, by design."""
+    plural = [f"{u}s" for u in units]
+    listed = ", ".join(plural[:-1]) + (" and " if len(plural) > 1 else "") + plural[-1]
+    gap = stride - effective
+    share = "alternate" if (gap, stride) == (1, 2) else f"{gap} of every {stride}"
+    return (
+        f"{share} {listed} are skipped: the kernel {effective} is smaller than the stride {stride}, "
+        "so the input between windows is never read (by design)"
+    )
+
+
 def non_whole_notes(window: Window) -> tuple[Note, ...]:
     """The lecture's rule, (N + 2P − F)/S + 1 must be whole: one note per distinct failure.
 
-    Each note says what PyTorch floors the size to and how many input rows/columns the windows
-    never reach. Axes that fail with the same arithmetic share one note ("height and width").
+    Each note says what PyTorch floors the size to and what the windows never read. When the
+    window is narrower than its stride (F_eff < S, a 1x1 conv with stride 2) the rows between
+    windows are skipped by design, so the note says so and is an info; a warning is kept for a
+    real loss at the end (F_eff ≥ S and input rows past the last window). Axes that fail with
+    the same arithmetic share one note ("height and width").
     """
     rank = len(window.axes)
-    failures: dict[tuple[str, int, int], list[str]] = {}
+    failures: dict[tuple[str, int, int, int, int], list[str]] = {}
     for axis, (a, out) in enumerate(zip(window.axes, window.outputs)):
         if a.whole:  # the common case, decided without a Fraction
             continue
@@ -238,11 +253,14 @@ def non_whole_notes(window: Window) -> tuple[Note, ...]:
         else:
             numerator = f"{a.size} + {a.before} + {a.after} − {a.effective}"
         arithmetic = f"({numerator})/{a.stride} + 1 = {decimal(a.exact)}"
-        failures.setdefault((arithmetic, out, a.unseen(out)), []).append(AXIS_NAMES[rank][axis])
+        gap = (a.stride, a.effective) if a.effective < a.stride else (0, 0)
+        failures.setdefault((arithmetic, out, a.unseen(out), *gap), []).append(AXIS_NAMES[rank][axis])
     notes = []
-    for (arithmetic, out, unseen), axes in failures.items():
+    for (arithmetic, out, unseen, stride, effective), axes in failures.items():
         units = [UNIT[a] for a in axes]
-        if unseen:
+        if stride:
+            lost = _skipped_between(stride, effective, units)
+        elif unseen:
             plural = "s" if unseen > 1 else ""
             count = "" if unseen == 1 else f"{unseen} "
             parts = [f"the last {count}input {u}{plural}" for u in units]
@@ -254,7 +272,7 @@ def non_whole_notes(window: Window) -> tuple[Note, ...]:
                 "non-whole",
                 f"{arithmetic} is not whole along the {' and '.join(axes)}: PyTorch floors it to {out}; {lost}",
                 arg="stride",
-                severity="warning" if unseen else "info",
+                severity="warning" if unseen and not stride else "info",
             )
         )
     return tuple(notes)

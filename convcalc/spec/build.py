@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from convcalc.errors import SpecError
 from convcalc.layers import lookup, spellings
@@ -43,6 +44,7 @@ class RawBranches:
     span: Span | None
     name: str | None = None
     name_span: Span | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # a construct's settings (a split's sections)
 
 
 @dataclass(slots=True)
@@ -161,7 +163,8 @@ class _Scope:
             return replace(spec, name=self._name(raw.name, family), arg_spans=spans, shares=raw.shared)
         if isinstance(raw, RawBranches):
             paths = tuple(tuple(self._node(item) for item in path) for path in raw.paths)
-            return Branches(raw.join, self._name(raw.name, raw.join), paths, raw.labels, raw.span)
+            options = tuple(raw.options.items())
+            return Branches(raw.join, self._name(raw.name, raw.join), paths, raw.labels, raw.span, options)
         name = self._name(raw.name, raw.kind)
         nodes = _Scope(name + ".").build(raw.nodes)
         if raw.shared is not None:
@@ -185,6 +188,8 @@ def parse_shape(text: str, span: Span | None) -> tuple[int, ...]:
     """'3x32x32' -> (3, 32, 32): channels first, then 0 to 3 spatial sizes."""
     check_digits(text, span)
     parts = text.lower().replace("×", "x").split("x")
+    if all(p.isdigit() for p in parts) and "0" in [p.lstrip("0") or "0" for p in parts]:
+        raise SpecError(f"input shape {text!r} has a zero-size axis: {ZERO_SIZE}", span, "every size must be 1 or more")
     if not all(p.isdigit() and int(p) > 0 for p in parts):
         raise SpecError(
             f"input shape must be positive sizes joined by 'x', channels first (got {text!r})",
@@ -194,11 +199,20 @@ def parse_shape(text: str, span: Span | None) -> tuple[int, ...]:
     return check_shape(tuple(int(p) for p in parts), span)
 
 
+ZERO_SIZE = (
+    "zero-size dimensions are a deliberate limit of the format (PyTorch allows empty tensors; "
+    "there is nothing to count in them)"
+)
+
+
 def check_shape(shape: tuple[int, ...], span: Span | None) -> tuple[int, ...]:
-    if not 1 <= len(shape) <= 4:
+    if len(shape) > 4:
         raise SpecError(
-            f"input shape must have 1 to 4 axes (C, then up to 3 spatial), got {len(shape)}",
+            f"input shape must have 1 to 4 axes (C, then up to 3 spatial), got {len(shape)}: more than three "
+            "spatial axes is a deliberate limit of the format (PyTorch has no 4-d conv or pooling either)",
             span,
             "leave out the batch axis: use 'batch:' or --batch for it",
         )
+    if not shape:
+        raise SpecError("input shape must have 1 to 4 axes (C, then up to 3 spatial), got 0", span)
     return shape

@@ -21,7 +21,16 @@ from convcalc.layers.graph import CONSTRUCTS, Join
 from convcalc.limits import DEPTH, LAYERS
 from convcalc.network import Network
 from convcalc.source import Source, Span
-from convcalc.spec.build import RawBranches, RawGroup, RawLayer, RawNode, build_layers, check_shape, parse_shape
+from convcalc.spec.build import (
+    ZERO_SIZE,
+    RawBranches,
+    RawGroup,
+    RawLayer,
+    RawNode,
+    build_layers,
+    check_shape,
+    parse_shape,
+)
 from convcalc.spec.params import substitute
 from convcalc.spec.yaml_guard import compose_checked, read_source
 
@@ -159,6 +168,9 @@ class _Reader:
             return parse_shape(value, self.span(node))
         if isinstance(value, int) and type(value) is int and value > 0:
             return (value,)
+        if isinstance(value, list) and value and all(type(v) is int and v >= 0 for v in value) and 0 in value:
+            raise SpecError(f"'input' {value} has a zero-size axis: {ZERO_SIZE}", self.span(node),
+                            "every size must be 1 or more")
         if not isinstance(value, list) or not all(type(v) is int and v > 0 for v in value):
             raise SpecError(
                 f"'input' must be a list of positive sizes, channels first (got {value!r})",
@@ -284,10 +296,13 @@ class _Reader:
         span = self.span(key_node)
         name: tuple[str | None, Span | None] = (None, None)
         parts: dict[str, yaml.Node] = {}
+        options: dict[str, Any] = {}
         if isinstance(value, yaml.MappingNode):
             for key, part_key, part in self.mapping(value, f"'{kind}'"):
                 if key == "name":
                     name = self.name(part)
+                elif key in join.options:
+                    options[key] = self.value(part)
                 elif key in join.keys:
                     parts[key] = part
                 else:
@@ -314,7 +329,7 @@ class _Reader:
                 )
             branch_paths.append(self.sequence(branch, join.path_names[0]))
         labels = tuple(f"branch{i}" for i in range(1, len(branch_paths) + 1))
-        return RawBranches(join.name, branch_paths, labels, span, *name)
+        return RawBranches(join.name, branch_paths, labels, span, *name, options)
 
     def repeat(self, node: yaml.MappingNode) -> list[RawNode]:
         """`- repeat: N` with `layers:`; `first:` replaces the first step (a stage's strided block),

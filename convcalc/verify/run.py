@@ -236,6 +236,9 @@ class _Runner(Visitor[Any]):
             else:
                 self.rejection = Rejection(name, kind, message, None, tuple(out.shape))
 
+    def inputs(self, node: Branches, x: Any) -> list[Any]:
+        return JOINS[node.join].torch_inputs(self.torch, node, x)
+
     def join(self, node: Branches, x: Any, outs: list[Any], path: str) -> Any:
         row = next(self.rows)
         try:
