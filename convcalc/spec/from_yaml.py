@@ -24,7 +24,7 @@ from convcalc.spec.build import RawBranches, RawGroup, RawLayer, RawNode, build_
 from convcalc.spec.params import substitute
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-TOP_KEYS = ("name", "input", "batch", "define", "layers")
+TOP_KEYS = ("name", "input", "batch", "define", "layers", "constraints")  # constraints: read by convcalc.checks
 _scalars = yaml.constructor.SafeConstructor()
 
 
