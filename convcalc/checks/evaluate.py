@@ -66,9 +66,9 @@ def _shape(dims: tuple[int, ...]) -> str:
 
 
 NOUNS = {
-    "max_params": "parameters", "max_trainable_params": "trainable parameters", "max_macs": "MACs",
-    "max_flops": "FLOPs", "max_param_memory": "parameter memory", "max_activation_memory": "activation memory",
-    "max_training_memory": "training memory (estimate)", "max_layers": "rows",
+    "max_params": "parameter count", "max_trainable_params": "trainable parameter count", "max_macs": "MAC count",
+    "max_flops": "FLOP count", "max_param_memory": "parameter memory", "max_activation_memory": "activation memory",
+    "max_training_memory": "training memory (estimate)", "max_layers": "row count",
 }
 
 
@@ -79,12 +79,12 @@ def _maximum(limit: Limit, actual: int, subject: str, span: Span | None) -> Verd
     what = f"{subject}{NOUNS[limit.key]}"
     if actual <= value:
         share = f" ({100 * actual / value:.1f}% of it)" if value else ""
-        return Verdict(limit, True, actual, f"{limit.label}: {what} {_amount(actual, unit)}, within the limit "
+        return Verdict(limit, True, actual, f"{limit.label}: {what} is {_amount(actual, unit)}, within the limit "
                        f"{_amount(value, unit)}{share}", span)
     over = actual - value
     percent = f", {100 * over / value:.1f}% over" if value else ""
     message = (
-        f"{limit.label}: {what} {_amount(actual, unit)} exceed the limit {_amount(value, unit)} by "
+        f"{limit.label}: {what} is {_amount(actual, unit)}, over the limit {_amount(value, unit)} by "
         f"{_amount(over, unit)}{percent}"
     )
     return Verdict(limit, False, actual, message, span, "shrink the network, or raise the limit if the growth is intended")
