@@ -206,7 +206,7 @@ def test_github_writes_the_step_summary(spec, run, tmp_path, monkeypatch):
 
 
 def test_sarif(spec, run):
-    code, out, _ = run("check", spec(OVER_BUDGET), "--format", "sarif")
+    _, out, _ = run("check", spec(OVER_BUDGET), "--format", "sarif")
     data = json.loads(out)
     assert data["version"] == "2.1.0"
     result = data["runs"][0]["results"][0]

@@ -54,8 +54,10 @@ ACCEPTED = [
     "layers: [Conv2d: {out_channels: 8, kernel_size: 3}, max_pool2d: 2, ReLU, adaptive_avg_pool2d: [1, 1], flatten]",
     "layers: [conv: {out: 8, k: 3, p: same}, residual: [conv: {out: 8, kernel: 3, padding: 1}], concat: [[], [relu]]]",
     "layers: [{repeat: 2, name: stage, layers: [conv: {out: 3, kernel: 1}]}]",
-    "constraints: {max_params: 25M, max_training_memory: 2GiB, dtype: float16, output: [3, 8, 8],\n"
-    "              layers: {conv1: {output: 3x8x8, min_receptive_field: 1}}}\nlayers: [conv: {out: 3, kernel: 1}]",
+    (
+        "constraints: {max_params: 25M, max_training_memory: 2GiB, dtype: float16, output: [3, 8, 8],\n"
+        "              layers: {conv1: {output: 3x8x8, min_receptive_field: 1}}}\nlayers: [conv: {out: 3, kernel: 1}]"
+    ),
     "define: {blk: {params: {c: ~}, layers: [conv: {out: $c * 2, kernel: 1}]}}\nlayers: [blk: {c: 4}, blk: {c: 2}]",
 ]
 REFUSED = [
