@@ -6,7 +6,9 @@ Numbers stay int (or Fraction inside receptive fields); formatting belongs to re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from convcalc.engine.as_dict import report_dict
 from convcalc.errors import Diagnostic
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.window import Window
@@ -83,3 +85,7 @@ class Report:
     batch: int
     dtype: str
     optimizer: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data, exactly what `--format json` prints (`engine/as_dict.py`)."""
+        return report_dict(self)

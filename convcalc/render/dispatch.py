@@ -15,6 +15,7 @@ from convcalc.errors import Diagnostic, UsageError
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
+    from convcalc.checks.result import CheckRun
     from convcalc.verify.run import Verification
 
 
@@ -54,6 +55,36 @@ def _verify_json(result: Verification, title: str) -> str:
     return verify_json(result, title)
 
 
+def _check_text(run: CheckRun) -> str:
+    from convcalc.render.check_text import to_text
+
+    return to_text(run)
+
+
+def _check_json(run: CheckRun) -> str:
+    from convcalc.render.check_json import to_json
+
+    return to_json(run)
+
+
+def _check_github(run: CheckRun) -> str:
+    from convcalc.render.check_github import to_github
+
+    return to_github(run)
+
+
+def _check_junit(run: CheckRun) -> str:
+    from convcalc.render.check_junit import to_junit
+
+    return to_junit(run)
+
+
+def _check_sarif(run: CheckRun) -> str:
+    from convcalc.render.check_sarif import to_sarif
+
+    return to_sarif(run)
+
+
 REPORT_RENDERERS: dict[str, Callable[[Report], str | RenderableType]] = {
     "table": _table,
     "json": _json,
@@ -63,6 +94,14 @@ REPORT_RENDERERS: dict[str, Callable[[Report], str | RenderableType]] = {
 VERIFY_RENDERERS: dict[str, Callable[[Verification, str], str | RenderableType]] = {
     "table": _verify_table,
     "json": _verify_json,
+}
+
+CHECK_RENDERERS: dict[str, Callable[[CheckRun], str]] = {
+    "text": _check_text,
+    "json": _check_json,
+    "github": _check_github,
+    "junit": _check_junit,
+    "sarif": _check_sarif,
 }
 
 
@@ -82,6 +121,13 @@ def render_verification(result: Verification, title: str, fmt: str) -> str | Ren
     """verify's result in one format: a Rich renderable (table) or a string (json)."""
     renderer: Callable[[Verification, str], str | RenderableType] = _pick(VERIFY_RENDERERS, fmt)
     return renderer(result, title)
+
+
+def render_check(run: CheckRun, fmt: str) -> str:
+    """check's result in one format; every check format is text."""
+    if fmt not in CHECK_RENDERERS:
+        raise UsageError(f"--format must be one of {', '.join(CHECK_RENDERERS)} (got {fmt!r})")
+    return CHECK_RENDERERS[fmt](run)
 
 
 def diagnostic_line(diagnostic: Diagnostic) -> str:

@@ -1,74 +1,16 @@
-"""The JSON report: the stable contract in DESIGN.md (keys are only ever added)."""
+"""The JSON report: the stable contract in DESIGN.md (keys are only ever added).
+
+The data itself is `convcalc.engine.as_dict.report_dict`, shared with `Report.to_dict()`.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from convcalc.engine.report import LayerResult, Report
-from convcalc.errors import Diagnostic
-from convcalc.formats import json_number
+from convcalc.engine.as_dict import report_dict
+from convcalc.engine.report import Report
 
-
-def _diagnostic(d: Diagnostic) -> dict[str, Any]:
-    return {
-        "code": d.code,
-        "severity": d.severity,
-        "message": d.message,
-        "layer": d.layer,
-        "location": str(d.span) if d.span else None,
-    }
-
-
-def _layer(layer: LayerResult) -> dict[str, Any]:
-    rf = layer.receptive_field
-    field: dict[str, Any] | None = None
-    if rf is not None:
-        field = {key: [json_number(getattr(axis, key)) for axis in rf] for key in ("size", "jump", "start", "center")}
-        field["nominal"] = layer.rf_nominal
-    return {
-        "index": layer.index,
-        "name": layer.name,
-        "kind": layer.kind,
-        "path": layer.path,
-        "input_shape": list(layer.input_shape),
-        "output_shape": list(layer.output_shape),
-        "params": layer.params,
-        "trainable_params": layer.trainable_params,
-        "buffers": layer.buffers,
-        "macs": layer.macs,
-        "activations": layer.activations,
-        "receptive_field": field,
-        "warnings": [_diagnostic(d) for d in layer.diagnostics],
-        "shares": layer.shares,
-        "groups": [group.name for group in layer.groups],
-    }
-
-
-def report_dict(report: Report) -> dict[str, Any]:
-    t = report.totals
-    return {
-        "name": report.name,
-        "input_shape": list(report.input_shape),
-        "output_shape": list(report.output_shape),
-        "batch": report.batch,
-        "dtype": report.dtype,
-        "layers": [_layer(layer) for layer in report.layers],
-        "totals": {
-            "params": t.params,
-            "trainable_params": t.trainable_params,
-            "buffers": t.buffers,
-            "macs": t.macs,
-            "flops": t.flops,
-            "param_bytes": t.param_bytes,
-            "buffer_bytes": t.buffer_bytes,
-            "activation_bytes": t.activation_bytes,
-            "input_bytes": t.input_bytes,
-            "training_bytes": t.training_bytes,
-            "optimizer": report.optimizer,
-        },
-        "warnings": [_diagnostic(d) for d in report.diagnostics],
-    }
+__all__ = ["report_dict", "to_json"]
 
 
 def to_json(report: Report) -> str:

@@ -35,7 +35,7 @@ from convcalc.spec.params import substitute
 from convcalc.spec.yaml_guard import compose_checked, read_source
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-TOP_KEYS = ("name", "input", "batch", "define", "layers")
+TOP_KEYS = ("name", "input", "batch", "define", "layers", "constraints")  # constraints: read by convcalc.checks
 _scalars = yaml.constructor.SafeConstructor()
 
 
