@@ -20,6 +20,7 @@ from typing import Any
 
 from convcalc.errors import SpecError
 from convcalc.layers.rf import AxisRF
+from convcalc.layers.window import AxisWindow
 from convcalc.teach import explain, solve
 from convcalc.teach.grid import Grid, Number, convolve, grid_lines, text
 from convcalc.teach.text import say
@@ -80,14 +81,14 @@ def _draw_output_size(rng: random.Random, level: str) -> Given:
     return {"n": max(n, f), "f": f, "s": s, "p": p}
 
 
-def _window(g: Given) -> explain.Window:
-    return explain.Window(g["n"], g["f"], g["s"], g["p"])
+def _window(g: Given) -> AxisWindow:
+    return explain.axis(g["n"], g["f"], g["s"], g["p"])
 
 
 OUTPUT_SIZE = QuestionType(
     "output_size",
     draw=_draw_output_size,
-    answer=lambda g: _window(g).floor,
+    answer=lambda g: explain.floor_of(_window(g)),
     worked=lambda lang, g: explain.output_size(lang, _window(g)),
 )
 
@@ -104,7 +105,7 @@ PARAMS = QuestionType(
     "params",
     draw=_draw_params,
     answer=lambda g: (g["f"] * g["f"] * g["c"] + 1) * g["k"],
-    worked=lambda lang, g: explain.conv_params(lang, g["f"], g["c"], g["k"]),
+    worked=lambda lang, g: explain.conv_params(lang, (g["f"], g["f"]), g["c"], g["k"]),
 )
 
 
@@ -148,7 +149,7 @@ def _padding_problem(g: Given) -> dict[str, int | str | None]:
 
 def _padding(g: Given) -> int | None:
     _, solutions, _ = solve.solve(_padding_problem(g))
-    return min((sol.window.p for sol in solutions), default=None)
+    return min((sol.window.before for sol in solutions), default=None)
 
 
 PADDING = QuestionType(
