@@ -65,3 +65,74 @@ def test_the_docs_quote_the_question_mark():
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     assert "`'?'`" in readme
     assert " ? " not in readme.split("## Homework and teaching")[1].split("\n## ")[0].replace("`'?'`", "")
+
+
+# explain on every row the summary shows, and on every group
+
+
+import pytest
+
+from convcalc.engine import analyze
+from convcalc.spec.read import read_network
+from convcalc.teach import explain
+
+SPECS = sorted(EXAMPLES.glob("*.yaml")) + sorted((EXAMPLES / "lecture").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.stem)
+def test_explain_works_on_every_row_and_group_of_every_example(spec):
+    network = read_network([str(spec)])
+    report = analyze(network)
+    for name in explain.names(report):
+        for lang in ("en", "zh"):
+            lines = explain.spec_layer(lang, network, report, name, None)
+            assert lines[0].startswith(name), name
+
+
+@pytest.mark.parametrize(
+    ("spec", "layer", "expected"),
+    [
+        ("resnet18.yaml", "layer1.0.add1", "residual add"),
+        ("googlenet.yaml", "inception3a.concat1", "concat"),
+        ("efficientnet_b0.yaml", "stage2.0.se1.mul1", "gate"),
+        ("resnet18.yaml", "layer1", "a group of"),
+    ],
+)
+def test_explain_joins_and_groups_from_the_command_line(spec, layer, expected, run):
+    code, out, err = run("explain", str(EXAMPLES / spec), "--layer", layer)
+    assert code == 0, err
+    assert expected in out
+
+
+def _spec(tmp_path, layers: str, shape: str = "[3, 16, 16]") -> str:
+    path = tmp_path / "net.yaml"
+    path.write_text(f"name: t\ninput: {shape}\nlayers:\n{layers}")
+    return str(path)
+
+
+def test_explain_composites_and_their_parts(run, tmp_path):
+    spec = _spec(tmp_path, "  - separable: {name: separable1, out: 8, kernel: 3, padding: 1}\n")
+    code, out, err = run("explain", spec, "--layer", "separable1.depthwise")
+    assert code == 0, err
+    assert "(3·3·3/3 + 1)·3 = 30" in out
+    code, out, err = run("explain", spec, "--layer", "separable1")
+    assert code == 0, err
+    assert "separable1.depthwise" in out and "separable1.pointwise" in out
+
+
+def test_explain_a_non_square_kernel(run, tmp_path):
+    spec = _spec(tmp_path, "  - conv: {out: 2, kernel: [3, 5], padding: 1}\n", "[4, 8, 8]")
+    code, out, err = run("explain", spec, "--layer", "conv1")
+    assert code == 0, err
+    assert "3×3" not in out.split("Receptive field")[0]
+    assert "Receptive field (along the width)" in out and "sees 5×5 input pixels" in out
+    assert "Output size (along the height)" in out and "Output size (along the width)" in out
+    assert "(F_h·F_w·C + 1)·K" in out and "= (3·5·4 + 1)·2 = 122" in out
+    assert "K × O_h × O_w = 2 × 8 × 6 = 96 values" in out
+
+
+def test_the_receptive_field_walks_through_residual_blocks(run):
+    code, out, _ = run("explain", str(EXAMPLES / "resnet50.yaml"), "--layer", "layer1.0.add1")
+    assert code == 0
+    assert "(layer1.0.conv2): on the previous layer 3×3" in out
+    assert out.rstrip().endswith("sees 19×19 input pixels")

@@ -451,29 +451,39 @@ def chain(row: LayerResult, report: Report) -> list[LayerResult]:
 
 
 def field_from_input(lang: str, row: LayerResult, report: Report) -> list[str]:
-    """The recurrence along the chain of rows that feed this one, first axis."""
-    if row.receptive_field is None:
+    """The recurrence along the chain of rows that feed this one; axes whose fields differ (a
+    non-square kernel) are worked one after the other."""
+    links = chain(row, report)
+    if row.receptive_field is None or any(link.receptive_field is None for link in links):
         return [say(lang, "rf.title"), INDENT + say(lang, "rf.none")]
-    lines = [say(lang, "rf.title"), INDENT + say(lang, "rf.recurrence")]
-    r_prev: Fraction | int = 1
-    j_prev: Fraction | int = 1
-    index = 0
-    for link in chain(row, report):
-        if link.receptive_field is None:
-            return [say(lang, "rf.title"), INDENT + say(lang, "rf.none")]
-        field = link.receptive_field[0]
-        if (field.size, field.jump) == (r_prev, j_prev):
-            continue  # an activation, a norm, a join that keeps the field: nothing changes
-        index += 1
-        local = 1 + Fraction(field.size - r_prev) / j_prev if j_prev else Fraction(1)
-        stride = Fraction(field.jump) / j_prev
-        lines.append(
-            INDENT + say(lang, "rf.step", index=index, name=link.name, local=number(local), f=number(local),
-                         r_prev=number(r_prev), j_prev=number(j_prev), r=number(field.size), s=number(stride),
-                         j=number(field.jump))
-        )
-        r_prev, j_prev = field.size, field.jump
-    lines.append(INDENT + say(lang, "rf.result", name=row.name, r=number(r_prev)))
+    rank = len(row.receptive_field)
+    histories: dict[tuple[tuple[Fraction | int, Fraction | int], ...], list[str]] = {}
+    for i, name in enumerate(AXIS_NAMES.get(rank, ())):
+        history = tuple((link.receptive_field[i].size, link.receptive_field[i].jump)  # type: ignore[index]
+                        for link in links)
+        histories.setdefault(history, []).append(say(lang, f"axis.{name}"))
+    if not histories:
+        return [say(lang, "rf.title"), INDENT + say(lang, "rf.none")]
+    lines: list[str] = []
+    for history, axes in histories.items():
+        title = say(lang, "rf.title") if len(histories) == 1 else say(lang, "rf.title_axis", axes=say(lang, "and").join(axes))
+        lines += [title, INDENT + say(lang, "rf.recurrence")]
+        r_prev: Fraction | int = 1
+        j_prev: Fraction | int = 1
+        index = 0
+        for link, (size, jump) in zip(links, history):
+            if (size, jump) == (r_prev, j_prev):
+                continue  # an activation, a norm, a join that keeps the field: nothing changes
+            index += 1
+            local = 1 + Fraction(size - r_prev) / j_prev if j_prev else Fraction(1)
+            stride = Fraction(jump) / j_prev
+            lines.append(
+                INDENT + say(lang, "rf.step", index=index, name=link.name, local=number(local), f=number(local),
+                             r_prev=number(r_prev), j_prev=number(j_prev), r=number(size), s=number(stride),
+                             j=number(jump))
+            )
+            r_prev, j_prev = size, jump
+        lines.append(INDENT + say(lang, "rf.result", name=row.name, r=number(r_prev)))
     return lines
 
 

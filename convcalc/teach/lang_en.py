@@ -47,6 +47,7 @@ MESSAGES = {
     "act.value": "K × {symbols} = {k} × {values} = {total} values",
     # explain: receptive field
     "rf.title": "Receptive field",
+    "rf.title_axis": "Receptive field (along the {axes})",
     "rf.stack_formula": "a stack of L stride-1 layers with F×F filters sees 1 + L·(F − 1) input pixels",
     "rf.stack_formula_dilated": "a stack of L stride-1 layers with F×F filters and dilation D sees 1 + L·D·(F − 1) input pixels",
     "rf.dilated": "with dilation each layer's F is its effective size D·(F − 1) + 1: {pairs}",

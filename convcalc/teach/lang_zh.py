@@ -48,6 +48,7 @@ MESSAGES = {
     "act.value": "K × {symbols} = {k} × {values} = {total} 个值",
     # explain: 感受野
     "rf.title": "感受野",
+    "rf.title_axis": "感受野（{axes}方向）",
     "rf.stack_formula": "L 个步长为 1、滤波器为 F×F 的层堆叠，感受野为 1 + L·(F − 1) 个输入像素",
     "rf.stack_formula_dilated": "L 个步长为 1、滤波器为 F×F、空洞率为 D 的层堆叠，感受野为 1 + L·D·(F − 1) 个输入像素",
     "rf.dilated": "有空洞时，每层的 F 取等效尺寸 D·(F − 1) + 1：{pairs}",
