@@ -157,14 +157,29 @@ class GradeFormat(str, Enum):
     gradescope = "gradescope"
 
 
+class ShowWorked(str, Enum):
+    always = "always"
+    wrong = "wrong"
+    never = "never"
+
+
 @command()
 def grade(
     key: str = typer.Argument(..., help="key.yaml from convcalc quiz, or a network spec."),
     answers: str = typer.Argument(..., help="The student's answers: YAML, question id -> answer."),
     fmt: GradeFormat = typer.Option(GradeFormat.text, "--format", "-f", help="text, json, or gradescope (results.json)."),
+    show_worked: ShowWorked | None = typer.Option(None, "--show-worked", help="always, wrong or never (default: the key's grading.show_worked, else wrong)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Write the result to this file (e.g. results.json) instead of stdout."),
     lang: Lang = LANG,
 ) -> None:
-    """Grade an answer file: a verdict per question, the worked answer for wrong ones, the score."""
-    from convcalc.teach.run import grade_answers, grade_output
+    """Grade an answer file: a verdict per question, the worked answer for wrong ones, the score.
 
-    echo(grade_output(lang.value, grade_answers(lang.value, key, answers), fmt.value))
+    With --format gradescope it never fails: a missing or broken file still gives a results.json.
+    """
+    from convcalc.teach.run import grade_text, write_text
+
+    text = grade_text(lang.value, key, answers, fmt.value, show_worked.value if show_worked else None)
+    if out is None:
+        echo(text)
+    else:
+        write_text(lang.value, out, text + "\n")

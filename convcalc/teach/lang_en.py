@@ -122,6 +122,10 @@ MESSAGES = {
     "grade.wrong": "wrong: the answer is {expected}, you wrote {got}",
     "grade.missing": "no answer: the answer is {expected}",
     "grade.score": "score: {score}/{total}",
+    "grade.duplicate": "'{id}' answers a question that already has an answer; only the first counts",
+    "grade.malformed": "cannot read the answer {got} (write a number, a shape such as 3x3, or a list of rows); the answer is {expected}",
+    "grade.failed": "nothing could be graded: {message}",
+    "err.write": "cannot write '{path}': {problem}",
     "grade.unknown": "'{id}' is not a question of this key",
     # errors (a teaching command's own; the engine's refusals are explained as verdicts)
     "err.label": "error: {message}",

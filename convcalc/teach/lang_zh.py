@@ -123,6 +123,10 @@ MESSAGES = {
     "grade.wrong": "错误：正确答案是 {expected}，你的答案是 {got}",
     "grade.missing": "未作答：正确答案是 {expected}",
     "grade.score": "得分：{score}/{total}",
+    "grade.duplicate": "“{id}”回答的题目已经有答案了；只计第一个",
+    "grade.malformed": "无法读取答案 {got}（请写数字、3x3 这样的形状，或行的列表）；正确答案是 {expected}",
+    "grade.failed": "无法评分：{message}",
+    "err.write": "无法写入“{path}”：{problem}",
     "grade.unknown": "“{id}”不是这份答案中的题目",
     # 错误（教学命令自己的；引擎拒绝的层作为结论讲解）
     "err.label": "错误：{message}",

@@ -19,6 +19,7 @@ from fractions import Fraction
 from typing import Any
 
 from convcalc.errors import SpecError
+from convcalc.formats import decimal
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.window import AxisWindow
 from convcalc.teach import explain, solve
@@ -31,7 +32,8 @@ TOLERANCE = Fraction(1, 100)  # 2.33 for 7/3 is right; answers are compared to t
 
 
 def same(expected: Any, got: Any) -> bool:
-    """Numbers to two decimals; shapes as lists or '6x28x28'; matrices element by element."""
+    """Numbers to two decimals; shapes as lists or '6x28x28'; matrices element by element (or as
+    one flat list in row order); a list of equal numbers for a one-number answer (3x3 for 3)."""
     if isinstance(got, str) and "x" in got and isinstance(expected, list):
         try:
             got = [int(part) for part in got.lower().split("x")]
@@ -40,7 +42,13 @@ def same(expected: Any, got: Any) -> bool:
     if isinstance(expected, list):
         if isinstance(got, (int, float)) and not isinstance(got, bool) and len(set(map(str, expected))) == 1:
             return same(expected[0], got)  # one number for equal axes
+        if (isinstance(got, list) and expected and all(isinstance(row, list) for row in expected)
+                and not any(isinstance(g, list) for g in got) and len(got) == sum(len(row) for row in expected)):
+            flat = [v for row in expected for v in row]
+            return all(same(e, g) for e, g in zip(flat, got))  # a matrix written as one flat list
         return isinstance(got, list) and len(got) == len(expected) and all(same(e, g) for e, g in zip(expected, got))
+    if isinstance(got, list):
+        return bool(got) and expected is not None and all(same(expected, g) for g in got)  # 3x3 for 3
     if expected is None or got is None or isinstance(got, bool):
         return expected is got
     try:
@@ -250,10 +258,16 @@ def worked(lang: str, question: Question) -> list[str]:
 
 
 def shown(value: Any) -> str:
-    """An answer as a student would write it."""
+    """An answer as a student would write it; anything a student wrote, shown as it is."""
     if isinstance(value, list):
-        return "[" + ", ".join("[" + ", ".join(text(v) for v in row) + "]" for row in value) + "]"
-    return "—" if value is None else text(value)
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+        return str(value)
+    if isinstance(value, float):
+        return decimal(value, 4) if value == value and abs(value) != float("inf") else str(value)
+    return text(value)
 
 
 def questions_markdown(lang: str, seed: int, level: str, questions: list[Question]) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from convcalc.engine import analyze
+from convcalc.errors import ConvcalcError
 from convcalc.formats import decimal
 from convcalc.layers.conv import Conv, ConvTranspose
 from convcalc.layers.pool import AvgPool, MaxPool
@@ -21,7 +22,7 @@ from convcalc.layers.window import Window
 from convcalc.spec.read import read_network, read_yaml_mapping
 from convcalc.teach import explain as teach
 from convcalc.teach import quiz
-from convcalc.teach.grade import Verdict, grade_quiz, grade_spec, gradescope, score_lines
+from convcalc.teach.grade import Verdict, failed_results, grade_quiz, grade_spec, gradescope, score_lines, score_of
 from convcalc.teach.grid import (
     conv_window,
     convolve,
@@ -207,22 +208,67 @@ def write_quiz(lang: str, folder: Path, *, seed: int, count: int, level: str) ->
     return [folder / name for name in files]
 
 
-def grade_answers(lang: str, key: str, answers: str) -> list[Verdict]:
-    """`convcalc grade KEY ANSWERS`: KEY is a quiz's key.yaml or a network spec."""
+def grade_answers(lang: str, key: str, answers: str, show_worked: str | None = None, *, lenient: bool = False
+                  ) -> tuple[list[Verdict], str | None]:
+    """`convcalc grade KEY ANSWERS`: KEY is a quiz's key.yaml or a network spec.
+
+    With `lenient` (gradescope), an unreadable answers file grades as no answers at all, and its
+    error comes back as the second value, to be reported with the score.
+    """
     key_data = read_yaml_mapping(key, "key")
-    answer_data = read_yaml_mapping(answers, "answers")
+    problem = None
+    try:
+        answer_data = read_yaml_mapping(answers, "answers")
+    except ConvcalcError as error:
+        if not lenient:
+            raise
+        answer_data, problem = {}, error.render()
     if "questions" in key_data:
-        return grade_quiz(key_data, answer_data, lang)
-    return grade_spec(read_network([key]), answer_data, lang)
+        return grade_quiz(key_data, answer_data, lang, show_worked), problem
+    return grade_spec(read_network([key]), answer_data, lang, show_worked), problem
 
 
-def grade_output(lang: str, verdicts: list[Verdict], fmt: str) -> str:
+def _plain(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def grade_output(lang: str, verdicts: list[Verdict], fmt: str, problem: str | None = None) -> str:
     """The graded answers as text (a verdict per question and the score), json, or gradescope's results.json."""
     if fmt == "gradescope":
-        return json.dumps(gradescope(lang, verdicts), indent=2, ensure_ascii=False)
+        results = gradescope(lang, verdicts)
+        if problem:
+            results["output"] = say(lang, "grade.failed", message=problem) + "\n" + results["output"]
+        return json.dumps(results, indent=2, ensure_ascii=False)
     if fmt == "json":
-        payload = [{"id": v.id, "correct": v.correct, "expected": quiz.shown(v.expected),
-                    "answer": None if v.got is None else quiz.shown(v.got)} for v in verdicts]
-        score = {"score": sum(v.correct for v in verdicts), "total": len(verdicts), "questions": payload}
-        return json.dumps(score, indent=2, ensure_ascii=False)
+        payload = [{"id": v.id, "correct": v.correct, "status": v.status, "points": _plain(v.points),
+                    "expected": None if v.status == "unknown" else quiz.shown(v.expected),
+                    "answer": None if v.got is None else quiz.shown(v.got), "message": v.message or None}
+                   for v in verdicts]
+        score, total = score_of(verdicts)
+        return json.dumps({"score": _plain(score), "total": _plain(total), "questions": payload}, indent=2,
+                          ensure_ascii=False)
     return "\n".join(score_lines(lang, verdicts))
+
+
+def grade_text(lang: str, key: str, answers: str, fmt: str, show_worked: str | None) -> str:
+    """What `convcalc grade` prints. In gradescope mode it never fails: whatever goes wrong (a
+    missing or broken file, a broken key, a bug) still yields a results.json, with score 0 and why."""
+    if fmt != "gradescope":
+        verdicts, _ = grade_answers(lang, key, answers, show_worked)
+        return grade_output(lang, verdicts, fmt)
+    try:
+        verdicts, problem = grade_answers(lang, key, answers, show_worked, lenient=True)
+        return grade_output(lang, verdicts, fmt, problem)
+    except ConvcalcError as error:
+        message = error.render()
+    except Exception as error:  # noqa: BLE001  # results.json must exist whatever happened
+        message = f"{type(error).__name__}: {error}"
+    return json.dumps(failed_results(lang, message), indent=2, ensure_ascii=False)
+
+
+def write_text(lang: str, path: str, text: str) -> None:
+    """`grade --out FILE`: the result written to a file."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as problem:
+        raise teaching_error(lang, "err.write", path=path, problem=problem.strerror or problem) from None
