@@ -12,6 +12,7 @@ entry here, its `quiz.<id>` message in each catalogue, and its place in `LEVELS`
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -266,7 +267,7 @@ def shown(value: Any) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
         return str(value)
     if isinstance(value, float):
-        return decimal(value, 4) if value == value and abs(value) != float("inf") else str(value)
+        return decimal(value, 4) if math.isfinite(value) else str(value)
     return text(value)
 
 
