@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from conftest import EXAMPLES
 
 # solve: ordering, degenerate answers, the "(—)" ending, upsampling, transposed
@@ -136,3 +138,64 @@ def test_the_receptive_field_walks_through_residual_blocks(run):
     assert code == 0
     assert "(layer1.0.conv2): on the previous layer 3×3" in out
     assert out.rstrip().endswith("sees 19×19 input pixels")
+
+
+# conv / pool by hand: uncovered rows and channel boundaries
+
+
+def test_conv_by_hand_notes_rows_no_window_reaches(run):
+    code, out, _ = run("conv", "--input", "1 2 3 4; 5 6 7 8; 9 10 11 12; 13 14 15 16", "--kernel", "1 1; 1 1",
+                       "--stride", "3")
+    assert code == 0
+    assert "the last 2 input row(s) are never covered: (4 − 2)/3 + 1 = 1.67 is floored to 1" in out
+    assert "the last 2 input column(s) are never covered" in out
+
+
+def test_pool_by_hand_notes_rows_no_window_reaches(run):
+    code, out, _ = run("pool", "--input", "1 2 3; 4 5 6; 7 8 9", "--kernel", "2")
+    assert code == 0
+    assert "the last 1 input row(s) are never covered" in out
+
+
+def test_conv_steps_show_channel_boundaries(run):
+    code, out, _ = run("conv", "--input", "1 2; 3 4 | 5 6; 7 8", "--kernel", "1 0; 0 1 | 0 1; 1 0", "--steps")
+    assert code == 0
+    assert "each bracket is one input channel's products (channels 0..1)" in out
+    assert "out[0,0] = (1·1 + 0·2 + 0·3 + 1·4) + (0·5 + 1·6 + 1·7 + 0·8) = 18" in out
+
+
+# --lang zh: no English words apart from names, numbers and formula symbols
+
+ZH_COMMANDS = [
+    ["explain", "conv", "--input", "7", "--kernel", "3", "--stride", "3", "--channels", "3", "--filters", "10"],
+    ["explain", "conv", "--input", "224", "--kernel", "3", "--stride", "2", "--padding", "1", "--dilation", "2"],
+    ["explain", "conv", "--input", "8", "--kernel", "3", "--stride", "2", "--padding", "tf_same"],
+    ["explain", "pool", "--input", "8", "--kernel", "2", "--padding", "2"],
+    ["explain", "convtranspose", "--input", "64", "--kernel", "3", "--stride", "2", "--padding", "1"],
+    ["explain", "rf", "--kernel", "3", "--dilation", "1,2,4"],
+    ["explain", str(EXAMPLES / "resnet18.yaml"), "--layer", "layer1.0.add1"],
+    ["explain", str(EXAMPLES / "resnet18.yaml"), "--layer", "nothing"],
+    ["explain", "conv", "--kernel", "3"],
+    ["solve", "--input", "32", "--output", "16", "--kernel", "3"],
+    ["solve", "--input", "5", "--output", "20", "--kernel", "3"],
+    ["solve", "--input", "64", "--output", "128", "--kernel", "3", "--stride", "2", "--transposed"],
+    ["solve", "--kernel", "3"],
+    ["conv", "--input", "1 2 3; 4 5 6; 7 8 9", "--kernel", "0 1; 2 3", "--steps", "--stride", "2"],
+    ["conv", "--input", "1 2; 3 x", "--kernel", "1"],
+    ["pool", "--input", "1 2; 3 4", "--kernel", "3"],
+    ["grade", str(EXAMPLES / "homework" / "key.yaml"), str(EXAMPLES / "homework" / "student.yaml")],
+]
+ALLOWED = {"PyTorch", "Padding", "max", "out", "same", "tf_same", "output_padding", "convcalc", "explain", "rf",
+           "solve", "transposed", "conv", "pool", "flatten", "yaml", "net", "layer", "kernel", "layers", "input",
+           "output", "stride", "padding", "dilation", "nan", "add", "concat", "mul", "maxpool", "avgpool", "relu",
+           "batchnorm"}  # names: PyTorch's, the flags', the layer kinds' as the table shows them
+
+
+@pytest.mark.parametrize("args", ZH_COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_chinese_output_has_no_english_words(args, run):
+    _, out, err = run(*args, "--lang", "zh")
+    text = out + err
+    text = re.sub(r"--[a-z-]+|/[\w./-]+|\b\w+\.\w[\w.]*|\b[a-z]+\d+d?\b|“[^”]*”|'[^']*'", " ", text)
+    words = set(re.findall(r"\b[A-Za-z][A-Za-z_]+\b", text))
+    symbols = {w for w in words if re.fullmatch(r"(OP|[NFSPDOKCGHW]_?\w*|[rj]_\w*)", w)}
+    assert words - symbols - ALLOWED == set(), " ".join(args)
