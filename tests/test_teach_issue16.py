@@ -199,3 +199,10 @@ def test_chinese_output_has_no_english_words(args, run):
     words = set(re.findall(r"\b[A-Za-z][A-Za-z_]+\b", text))
     symbols = {w for w in words if re.fullmatch(r"(OP|[NFSPDOKCGHW]_?\w*|[rj]_\w*)", w)}
     assert words - symbols - ALLOWED == set(), " ".join(args)
+
+
+def test_the_quiz_names_its_level_in_chinese(run, tmp_path):
+    code, _, _ = run("quiz", "--seed", "1", "--count", "3", "--level", "hard", "--out", str(tmp_path), "--lang", "zh")
+    assert code == 0
+    text = (tmp_path / "questions.md").read_text(encoding="utf-8")
+    assert "难度 困难" in text and "hard" not in text

@@ -109,6 +109,9 @@ MESSAGES = {
     "grid.uncovered_cols": "the last {count} input column(s) are never covered: {calc} is floored to {o} (summary warns about this)",
     "grid.channel": "channel {c}",
     # quiz
+    "level.easy": "easy",
+    "level.medium": "medium",
+    "level.hard": "hard",
     "quiz.title": "CNN exercises (seed {seed}, {level})",
     "quiz.key_title": "Answer key (seed {seed}, {level})",
     "quiz.output_size": "A conv layer with {f}×{f} filters, stride {s} and padding {p} reads an input of {n}×{n}. What is the output size (one side, as PyTorch computes it)?",

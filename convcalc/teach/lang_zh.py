@@ -110,6 +110,9 @@ MESSAGES = {
     "grid.uncovered_cols": "输入的最后 {count} 列从未被覆盖：{calc} 向下取整为 {o}（汇总表会对此给出警告）",
     "grid.channel": "通道 {c}",
     # quiz
+    "level.easy": "简单",
+    "level.medium": "中等",
+    "level.hard": "困难",
     "quiz.title": "CNN 练习题（种子 {seed}，难度 {level}）",
     "quiz.key_title": "参考答案（种子 {seed}，难度 {level}）",
     "quiz.output_size": "一个卷积层使用 {f}×{f} 的滤波器，步长 {s}，填充 {p}，输入为 {n}×{n}。输出尺寸（一边，按 PyTorch 的计算）是多少？",

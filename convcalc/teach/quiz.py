@@ -272,14 +272,14 @@ def shown(value: Any) -> str:
 
 
 def questions_markdown(lang: str, seed: int, level: str, questions: list[Question]) -> str:
-    lines = [f"# {say(lang, 'quiz.title', seed=seed, level=level)}", "", say(lang, "quiz.answer_format"), ""]
+    lines = [f"# {say(lang, 'quiz.title', seed=seed, level=say(lang, f'level.{level}'))}", "", say(lang, "quiz.answer_format"), ""]
     for q in questions:
         lines += [f"**{q.id}.** {prompt(lang, q)}", ""]
     return "\n".join(lines)
 
 
 def key_markdown(lang: str, seed: int, level: str, questions: list[Question]) -> str:
-    lines = [f"# {say(lang, 'quiz.key_title', seed=seed, level=level)}", ""]
+    lines = [f"# {say(lang, 'quiz.key_title', seed=seed, level=say(lang, f'level.{level}'))}", ""]
     for q in questions:
         lines += [f"**{q.id}.** {prompt(lang, q)}", "", f"**{shown(answer(q))}**", "", "```", *worked(lang, q), "```", ""]
     return "\n".join(lines)
