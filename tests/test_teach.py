@@ -245,11 +245,14 @@ def test_channels_from_a_csv_file_are_separated_by_a_blank_line(run, tmp_path):
     assert out.endswith("   6.5  8.5\n  10.5 12.5\n")  # 1·1 + 1·5 + 0.5, ...: channels summed, bias once
 
 
-def test_an_answer_to_no_question_is_an_error(run, tmp_path):
+def test_an_answer_to_no_question_is_reported_and_the_rest_graded(run, tmp_path):
+    """Issue 16: one unknown key used to abort the whole grade with exit 2."""
     (tmp_path / "answers.yaml").write_text("q1: 4\nq01: 1480\n")
     code, out, err = run("grade", str(EXAMPLES / "homework" / "key.yaml"), str(tmp_path / "answers.yaml"))
-    assert (code, out) == (2, "")
-    assert "'q01' is not a question of this key" in err
+    assert (code, err) == (0, "")
+    assert "q1: ✓ correct" in out
+    assert "q01: ✗ 'q01' is not a question of this key" in out
+    assert out.rstrip().endswith("score: 1/8")
 
 
 def test_a_broken_answer_file_points_at_the_place(run, tmp_path):

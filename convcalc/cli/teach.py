@@ -15,57 +15,74 @@ from convcalc.cli.app import LANG, Lang, command, echo
 from convcalc.errors import ExitCode
 
 
+class PoolMode(str, Enum):
+    max = "max"
+    avg = "avg"
+
+
 @command()
 def explain(
-    subject: str = typer.Argument(..., help="conv, pool, params or rf, or a spec file with --layer."),
-    layer: str | None = typer.Option(None, "--layer", help="The spec layer to explain (its name in the table)."),
+    subject: str = typer.Argument(..., help="conv, pool, convtranspose, params or rf, or a spec file with --layer."),
+    layer: str | None = typer.Option(None, "--layer", help="The spec row to explain (a name the table shows, or a group)."),
     at: str | None = typer.Option(None, "--at", help="An output position ROW,COL of --layer: which input it sees."),
-    size: str | None = typer.Option(None, "--input", help="Input size N (one side)."),
-    kernel: str | None = typer.Option(None, "--kernel", "-k", help="Filter size F (for rf: one per layer, 3,3,3)."),
+    size: str | None = typer.Option(None, "--input", help="Input size N (one side, or one per axis: 8,6)."),
+    kernel: str | None = typer.Option(None, "--kernel", "-k", help="Filter size F (per axis 3,5; for rf: one per layer)."),
     stride: str | None = typer.Option(None, "--stride", "-s", help="Stride S (for rf: one per layer)."),
-    padding: str | None = typer.Option(None, "--padding", "-p", help="Padding P on each side."),
-    dilation: str | None = typer.Option(None, "--dilation", "-d", help="Dilation D."),
+    padding: str | None = typer.Option(None, "--padding", "-p", help="Padding P on each side, or (conv) a mode: same, tf_same, ..."),
+    dilation: str | None = typer.Option(None, "--dilation", "-d", help="Dilation D (for rf: one per layer)."),
     channels: str | None = typer.Option(None, "--channels", "-c", help="Input channels C (for parameters)."),
     filters: str | None = typer.Option(None, "--filters", help="Number of filters K (for parameters)."),
     layers: int | None = typer.Option(None, "--layers", "-L", min=1, help="rf: stack this many layers of one kernel."),
+    output_padding: str | None = typer.Option(None, "--output-padding", help="convtranspose: output_padding."),
+    mode: PoolMode = typer.Option(PoolMode.max, "--mode", help="pool: max or avg."),
+    ceil_mode: bool = typer.Option(False, "--ceil-mode", help="pool: round the output size up (PyTorch's ceil_mode)."),
     lang: Lang = LANG,
-) -> None:
+) -> ExitCode:
     """One layer step by step: the formula, the numbers substituted, the result, the verdict.
 
     convcalc explain conv --input 7 --kernel 3 --stride 3
+    convcalc explain convtranspose --input 64 --kernel 4 --stride 2 --padding 1
     convcalc explain params --kernel 5 --channels 3 --filters 10
-    convcalc explain rf --kernel 3 --layers 3
+    convcalc explain rf --kernel 3 --layers 3 --dilation 2
     convcalc explain net.yaml --layer conv5 --at 3,4
+    Exit 0, or 1 when the layer is impossible (PyTorch refuses it; the verdict says why).
     """
     from convcalc.teach.run import explain_lines
 
-    lines = explain_lines(
+    lines, possible = explain_lines(
         lang.value, subject, layer=layer, at=at, size=size, kernel=kernel, stride=stride, padding=padding,
-        dilation=dilation, channels=channels, filters=filters, layers=layers,
+        dilation=dilation, channels=channels, filters=filters, layers=layers, output_padding=output_padding,
+        mode=mode.value, ceil_mode=ceil_mode,
     )
     echo("\n".join(lines))
+    return ExitCode.OK if possible else ExitCode.FAILED
 
 
 @command()
 def solve(
-    size: str | None = typer.Option(None, "--input", help="Input size N, or ? to solve for it."),
-    output: str | None = typer.Option(None, "--output", help="Output size O, 'same' (ceil(N/S)), or ?."),
-    kernel: str | None = typer.Option(None, "--kernel", "-k", help="Filter size F, or ?."),
-    stride: str | None = typer.Option(None, "--stride", "-s", help="Stride S, or ?."),
-    padding: str | None = typer.Option(None, "--padding", "-p", help="Padding P, or ?."),
-    dilation: str | None = typer.Option(None, "--dilation", "-d", help="Dilation D (default 1), or ?."),
+    size: str | None = typer.Option(None, "--input", help="Input size N, or '?' to solve for it."),
+    output: str | None = typer.Option(None, "--output", help="Output size O, 'same' (ceil(N/S)), or '?'."),
+    kernel: str | None = typer.Option(None, "--kernel", "-k", help="Filter size F, or '?'."),
+    stride: str | None = typer.Option(None, "--stride", "-s", help="Stride S, or '?'."),
+    padding: str | None = typer.Option(None, "--padding", "-p", help="Padding P, or '?'."),
+    dilation: str | None = typer.Option(None, "--dilation", "-d", help="Dilation D (default 1), or '?'."),
+    transposed: bool = typer.Option(False, "--transposed", help="Solve a transposed convolution (upsampling)."),
+    output_padding: str | None = typer.Option(None, "--output-padding", help="With --transposed: output_padding, or '?'."),
     lang: Lang = LANG,
 ) -> ExitCode:
     """Find the missing hyperparameter(s): every integer solution, or 'none' with the nearest.
 
     convcalc solve --input 32 --output 16 --kernel 5 --stride 2      # padding?
     convcalc solve --input 7 --output same --kernel 5 --stride 1      # keep the size: P = (F − 1)/2
-    Exit 0 when a solution exists, 1 when none does.
+    convcalc solve --input 64 --output 128 --kernel 4 --stride 2 --transposed   # padding, output_padding?
+    Quote '?' (the shell expands a bare ?). Exit 0 when a solution exists, 1 when none does.
     """
     from convcalc.teach.options import solve_givens
     from convcalc.teach.solve import render
 
-    lines, found = render(lang.value, solve_givens(size, output, kernel, stride, padding, dilation))
+    given = solve_givens(size, output, kernel, stride, padding, dilation, output_padding, transposed=transposed,
+                         lang=lang.value)
+    lines, found = render(lang.value, given, transposed)
     echo("\n".join(lines))
     return ExitCode.OK if found else ExitCode.FAILED
 
@@ -92,11 +109,6 @@ def conv(
         lang.value, matrix, kernel, stride=stride, padding=padding, dilation=dilation, bias=bias, steps=steps, flip=flip
     )
     echo("\n".join(lines))
-
-
-class PoolMode(str, Enum):
-    max = "max"
-    avg = "avg"
 
 
 @command()
@@ -145,14 +157,29 @@ class GradeFormat(str, Enum):
     gradescope = "gradescope"
 
 
+class ShowWorked(str, Enum):
+    always = "always"
+    wrong = "wrong"
+    never = "never"
+
+
 @command()
 def grade(
     key: str = typer.Argument(..., help="key.yaml from convcalc quiz, or a network spec."),
     answers: str = typer.Argument(..., help="The student's answers: YAML, question id -> answer."),
     fmt: GradeFormat = typer.Option(GradeFormat.text, "--format", "-f", help="text, json, or gradescope (results.json)."),
+    show_worked: ShowWorked | None = typer.Option(None, "--show-worked", help="always, wrong or never (default: the key's grading.show_worked, else wrong)."),
+    out: str | None = typer.Option(None, "--out", "-o", help="Write the result to this file (e.g. results.json) instead of stdout."),
     lang: Lang = LANG,
 ) -> None:
-    """Grade an answer file: a verdict per question, the worked answer for wrong ones, the score."""
-    from convcalc.teach.run import grade_answers, grade_output
+    """Grade an answer file: a verdict per question, the worked answer for wrong ones, the score.
 
-    echo(grade_output(lang.value, grade_answers(lang.value, key, answers), fmt.value))
+    With --format gradescope it never fails: a missing or broken file still gives a results.json.
+    """
+    from convcalc.teach.run import grade_text, write_text
+
+    text = grade_text(lang.value, key, answers, fmt.value, show_worked.value if show_worked else None)
+    if out is None:
+        echo(text)
+    else:
+        write_text(lang.value, out, text + "\n")

@@ -22,7 +22,7 @@ from convcalc.layers.args import (
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.rf import AxisRF, exact
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, bias_shape, check_channels, spatial_rank
+from convcalc.layers.tensor import LayerError, Note, Outcome, TensorInfo, bias_shape, check_channels, spatial_rank
 from convcalc.layers.window import (
     AxisWindow,
     Window,
@@ -127,6 +127,29 @@ class Conv(LayerKind):
         )
 
 
+def output_padding_note(window: Window) -> tuple[Note, ...]:
+    """A transposed conv one short of N·S (64 -> 127 for stride 2) when another output_padding
+    reaches N·S: say which (an info; the conv it inverts maps both sizes back to N)."""
+    short = []
+    for a, out in zip(window.axes, window.outputs):
+        wanted = a.size * a.stride
+        extra = a.output_padding + wanted - out
+        if out == wanted - 1 and extra < max(a.stride, a.dilation):
+            short.append((out, wanted, extra))
+    if not short:
+        return ()
+    out, wanted, extra = short[0]
+    return (
+        Note(
+            "output-padding",
+            f"the output is {out}, one short of {wanted} (the input times the stride): output_padding {extra} gives "
+            f"{wanted}",
+            arg="output_padding",
+            severity="info",
+        ),
+    )
+
+
 @register("convtranspose", "deconv", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConvTranspose(LayerKind):
@@ -194,6 +217,7 @@ class ConvTranspose(LayerKind):
             )
         per_input = prod(window.kernels) * (self.out_channels // self.groups)
         return Outcome(
+            notes=output_padding_note(window),
             out=TensorInfo((self.out_channels, *window.outputs), rf),
             weights=(
                 (channels, self.out_channels // self.groups, *window.kernels),

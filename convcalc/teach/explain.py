@@ -1,249 +1,518 @@
 """`convcalc explain`: one layer worked step by step, as the lecture does it on the board.
 
 Each function returns lines of text: the general formula, the formula with the numbers
-substituted, the result and the verdict, in the language asked for. The arithmetic is the
-engine's (the same floor rule, the same receptive-field recurrence); this module only shows it.
+substituted, the result and the verdict, in the language asked for. The geometry is never
+re-derived here: a layer's `window()` (conv, transposed conv, pooling) resolves it, or the
+engine's row carries it (`LayerResult.window`), so explain shows exactly what the table computes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
+from math import prod
 
-from convcalc.engine.report import LayerResult, Report
-from convcalc.formats import shape_text
-from convcalc.layers.conv import Conv
+from convcalc.engine.report import GroupRef, LayerResult, Report
+from convcalc.formats import decimal, grouped, shape_text
+from convcalc.layers.args import Axes
+from convcalc.layers.conv import Conv, ConvTranspose
+from convcalc.layers.kind import CompositeKind, LayerKind
 from convcalc.layers.linear import Linear
 from convcalc.layers.pool import AvgPool, MaxPool
 from convcalc.layers.rf import AxisRF
-from convcalc.layers.window import conv_out_len, effective_kernel, per_axis, resolve_padding
-from convcalc.network import LayerSpec, Network, leaves
-from convcalc.teach.text import number, say
+from convcalc.layers.tensor import AXIS_NAMES, LayerError, TensorInfo
+from convcalc.layers.window import AxisWindow, Window, conv_out_len, effective_kernel, resolve_window
+from convcalc.network import Network, leaves
+from convcalc.teach.text import say
 
 INDENT = "  "
+Windowed = Conv | ConvTranspose | MaxPool | AvgPool
 
 
-@dataclass(frozen=True, slots=True)
-class Window:
-    """One axis of a sliding window: input N, filter F, stride S, padding P (each side), dilation D."""
-
-    n: int
-    f: int
-    s: int = 1
-    p: int = 0
-    d: int = 1
-
-    @property
-    def f_eff(self) -> int:
-        return effective_kernel(self.f, self.d)
-
-    @property
-    def span(self) -> int:
-        return self.n + 2 * self.p - self.f_eff
-
-    @property
-    def exact(self) -> Fraction:
-        return Fraction(self.span, self.s) + 1
-
-    @property
-    def floor(self) -> int:
-        """What PyTorch computes (the engine's own rule)."""
-        return conv_out_len(self.n, self.f_eff, self.s, self.p, self.p)
-
-    def substituted(self) -> str:
-        """(7 + 2 − 3)/3 + 1: 2P is multiplied out, a zero padding left out, as on the board."""
-        padded = f"{self.n} + {2 * self.p}" if self.p else f"{self.n}"
-        return f"({padded} − {self.f_eff})/{self.s} + 1"
+def number(value: int | Fraction) -> str:
+    return decimal(value)
 
 
-def output_size(lang: str, w: Window) -> list[str]:
-    """The lecture's output-size check, with a way out when it does not fit."""
-    lines = [say(lang, "size.title")]
-    formula = say(lang, "size.formula") if w.d == 1 else say(lang, "size.formula_dilated", f_eff=w.f_eff)
-    lines.append(INDENT + formula)
-    lines.append(INDENT + say(lang, "size.legend", n=w.n, f=w.f, s=w.s, p=w.p))
-    if w.span < 0:
-        lines.append(INDENT + say(lang, "verdict", text=say(lang, "size.too_big", f_eff=w.f_eff, padded=w.n + 2 * w.p)))
-        return lines
-    lines.append(INDENT + f"= {w.substituted()} = {number(w.exact)}")
-    if w.exact.denominator == 1:
-        lines.append(INDENT + say(lang, "verdict", text=say(lang, "size.fits", o=w.floor)))
+# ---------------------------------------------------------------------------------------------
+# The verdict, as the engine's coverage rule (non_whole_notes) decides it
+
+
+def verdict_of(a: AxisWindow, out: int, *, ceil_mode: bool = False, transposed: bool = False) -> str:
+    """'fits' (whole), 'padding-only' (floored, every input pixel still covered: summary's info),
+    'gaps' (floored, the kernel is smaller than the stride: rows between windows are skipped by
+    design, summary's info), 'uncovered' (floored, input rows never covered: summary's warning),
+    or 'ceil' (ceil_mode)."""
+    if transposed or a.whole:
+        return "fits"
+    if ceil_mode:
+        return "ceil"
+    if a.effective < a.stride:
+        return "gaps"
+    return "uncovered" if a.unseen(out) else "padding-only"
+
+
+def floor_of(a: AxisWindow) -> int:
+    """What PyTorch computes for a conv axis (the engine's own rule)."""
+    return conv_out_len(a.size, a.effective, a.stride, a.before, a.after)
+
+
+def axis(n: int, f: int, s: int = 1, p: int = 0, d: int = 1) -> AxisWindow:
+    """One conv axis with P on each side (solve and the quiz search these)."""
+    return AxisWindow(n, f, s, d, p, p)
+
+
+def _symmetric(a: AxisWindow) -> bool:
+    return a.before == a.after
+
+
+def term(a: AxisWindow) -> str:
+    """The numerator in symbols: N + 2P − F, with D and per-side padding when they matter."""
+    padding = "2P" if _symmetric(a) else "P_before + P_after"
+    kernel = "F" if a.dilation == 1 else "D·(F − 1) − 1"
+    return f"N + {padding} − {kernel}"
+
+
+def substituted(a: AxisWindow) -> str:
+    """(7 + 2 − 3)/3 + 1: 2P is multiplied out, a zero padding left out, as on the board."""
+    if _symmetric(a):
+        padded = f"{a.size} + {2 * a.before}" if a.before else f"{a.size}"
     else:
-        unseen = max(0, w.p + w.n - ((w.floor - 1) * w.s + w.f_eff))
-        lost = say(lang, "size.lost_padding")
-        if unseen:
-            lost = say(lang, "size.lost_one") if unseen == 1 else say(lang, "size.lost_many", count=unseen)
-        verdict = say(lang, "size.no_fit", span=w.span, s=w.s, exact=number(w.exact), floor=w.floor)
-        lines.append(INDENT + say(lang, "verdict", text=verdict + say(lang, "sep") + lost))
-        lines.append(INDENT + say(lang, "size.fix", examples=_fixes(lang, w)))
-    if w.s == 1 and w.f_eff % 2 == 1 and w.exact != w.n:
-        lines.append(INDENT + say(lang, "size.keep", p=(w.f_eff - 1) // 2))
+        padded = f"{a.size} + {a.before} + {a.after}"
+    return f"({padded} − {a.effective})/{a.stride} + 1"
+
+
+def _legend(lang: str, a: AxisWindow) -> str:
+    p = str(a.before) if _symmetric(a) else say(lang, "size.pad_pair", before=a.before, after=a.after)
+    legend = say(lang, "size.legend", n=a.size, f=a.kernel, s=a.stride, p=p)
+    if a.dilation != 1:
+        legend += say(lang, "size.legend_d", d=a.dilation)
+    return legend
+
+
+def output_size(
+    lang: str, a: AxisWindow, out: int | None = None, *, ceil_mode: bool = False, mode: str | None = None,
+    title: str | None = None,
+) -> list[str]:
+    """The lecture's output-size check for one resolved axis, with a way out when it does not fit."""
+    out = floor_of(a) if out is None else out
+    lines = [title or say(lang, "size.title")]
+    formula = f"O = ({term(a)})/S + 1"
+    if a.dilation != 1:
+        formula += say(lang, "size.effective", f_eff=a.effective)
+    lines.append(INDENT + formula)
+    lines.append(INDENT + _legend(lang, a))
+    if mode is not None:
+        lines.append(INDENT + say(lang, "size.mode", mode=mode, before=a.before, after=a.after))
+    lines.append(INDENT + f"= {substituted(a)} = {number(a.exact)}")
+    verdict = verdict_of(a, out, ceil_mode=ceil_mode)
+    if verdict == "fits":
+        lines.append(INDENT + say(lang, "verdict", text=say(lang, "size.fits", o=out)))
+    elif verdict == "ceil":
+        key = "size.ceil" if out == -(-a.span // a.stride) + 1 else "size.ceil_dropped"
+        lines.append(INDENT + say(lang, "verdict", text=say(lang, key, exact=number(a.exact), o=out)))
+    elif verdict == "padding-only":
+        text = say(lang, "size.padding_only", exact=number(a.exact), floor=out)
+        lines.append(INDENT + say(lang, "verdict", text=text + say(lang, "sep") + say(lang, "size.lost_padding")))
+    elif verdict == "gaps":
+        text = say(lang, "size.padding_only", exact=number(a.exact), floor=out)
+        key = "size.gaps_alternate" if (a.effective, a.stride) == (1, 2) else "size.gaps"
+        gaps = say(lang, key, f_eff=a.effective, s=a.stride, gap=a.stride - a.effective)
+        lines.append(INDENT + say(lang, "verdict", text=text + say(lang, "sep") + gaps))
+    else:
+        unseen = a.unseen(out)
+        lost = say(lang, "size.lost_one") if unseen == 1 else say(lang, "size.lost_many", count=unseen)
+        text = say(lang, "size.no_fit", term=term(a), span=a.span, s=a.stride, exact=number(a.exact), floor=out)
+        lines.append(INDENT + say(lang, "verdict", text=text + say(lang, "sep") + lost))
+        lines.append(INDENT + say(lang, "size.fix", term=term(a), examples=_fixes(lang, a)))
+    if a.stride == 1 and a.effective % 2 == 1 and out != a.size and _symmetric(a):
+        key = "size.keep" if a.dilation == 1 else "size.keep_dilated"
+        lines.append(INDENT + say(lang, key, p=(a.effective - 1) // 2))
     return lines
 
 
-def _fixes(lang: str, w: Window) -> str:
+def _fixes(lang: str, a: AxisWindow) -> str:
     """The smallest larger padding, and the nearest stride, that make the division whole."""
     examples = []
-    for p in range(w.p + 1, w.p + w.s + 1):
-        fixed = Window(w.n, w.f, w.s, p, w.d)
-        if fixed.exact.denominator == 1:
-            examples.append(say(lang, "size.fix_padding", p=p, calc=f"{fixed.substituted()} = {fixed.floor}"))
-            break
-    strides = sorted((s for s in range(1, w.span + 1) if w.span % s == 0 and s != w.s), key=lambda s: (abs(s - w.s), s))
+    if _symmetric(a):
+        for p in range(a.before + 1, a.before + a.stride + 1):
+            fixed = replace(a, before=p, after=p)
+            if fixed.whole:
+                examples.append(say(lang, "size.fix_padding", p=p, calc=f"{substituted(fixed)} = {floor_of(fixed)}"))
+                break
+    strides = sorted((s for s in range(1, a.span + 1) if a.span % s == 0 and s != a.stride),
+                     key=lambda s: (abs(s - a.stride), s))
     if strides:
-        fixed = Window(w.n, w.f, strides[0], w.p, w.d)
-        examples.append(say(lang, "size.fix_stride", s=strides[0], calc=f"{fixed.substituted()} = {fixed.floor}"))
+        fixed = replace(a, stride=strides[0])
+        examples.append(say(lang, "size.fix_stride", s=strides[0], calc=f"{substituted(fixed)} = {floor_of(fixed)}"))
     return say(lang, "sep").join(examples)
 
 
-def conv_params(lang: str, f: int, c: int, k: int, groups: int = 1, bias: bool = True) -> list[str]:
-    """(F·F·C + 1)·K with the numbers in: (5·5·3 + 1)·10 = 760."""
-    per_filter = f"{f}·{f}·{c}" if groups == 1 else f"{f}·{f}·{c}/{groups}"
-    total = (f * f * (c // groups) + (1 if bias else 0)) * k
-    if not bias:
-        formula, calc = say(lang, "params.formula_nobias"), f"{per_filter}·{k}"
-    elif groups == 1:
-        formula, calc = say(lang, "params.formula"), f"({per_filter} + 1)·{k}"
+def transposed_size(lang: str, a: AxisWindow, out: int, title: str | None = None) -> list[str]:
+    """A transposed conv's output size: always whole; output_padding picks among the sizes a stride reaches."""
+    lines = [title or say(lang, "size.title"), INDENT + "O = (N − 1)·S − 2P + D·(F − 1) + OP + 1"]
+    lines.append(INDENT + say(lang, "size.t_legend", n=a.size, f=a.kernel, s=a.stride, p=a.before, d=a.dilation,
+                              op=a.output_padding))
+    calc = f"({a.size} − 1)·{a.stride} − {2 * a.before} + {a.dilation}·({a.kernel} − 1) + {a.output_padding} + 1"
+    lines.append(INDENT + f"= {calc} = {out}")
+    lines.append(INDENT + say(lang, "verdict", text=say(lang, "size.fits", o=out)))
+    top = max(a.stride, a.dilation) - 1
+    if top > 0:
+        base = out - a.output_padding
+        sizes = ", ".join(str(base + op) for op in range(top + 1))
+        lines.append(INDENT + say(lang, "size.t_choices", top=top, sizes=sizes, n=a.size))
+    return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# Refusals: the layer's own window() refuses; the words are the catalogue's, in every language
+
+
+def refusal(lang: str, kind: Windowed, spatial: tuple[int, ...], error: LayerError) -> list[str]:
+    """Why the engine (and PyTorch) refuses this layer, as a verdict."""
+    reason = _refusal_text(lang, kind, spatial, error)
+    return [INDENT + say(lang, "verdict", text=say(lang, "size.refused", reason=reason))]
+
+
+def _refusal_text(lang: str, kind: Windowed, spatial: tuple[int, ...], error: LayerError) -> str:
+    if isinstance(kind, ConvTranspose):
+        if error.arg == "output_padding":
+            return say(lang, "refuse.output_padding")
+        if error.arg == "padding":
+            return say(lang, "refuse.t_empty")
+        return say(lang, "refuse.other")
+    dilation = kind.dilation if isinstance(kind, (Conv, MaxPool)) else 1
+    stride: Axes = kind.kernel_size if kind.stride is None else kind.stride
+    try:
+        axes = resolve_window(spatial, kind.kernel_size, stride, kind.padding, dilation,
+                              kernel_one_fits_all=not isinstance(kind, Conv))
+    except LayerError:  # 'same' with a stride: resolve_window itself refuses
+        return say(lang, "refuse.same_stride")
+    for a in axes:
+        if isinstance(kind, (MaxPool, AvgPool)) and a.before > a.kernel // 2:
+            return say(lang, "refuse.pool_padding", p=a.before, f=a.kernel, half=a.kernel // 2)
+    for a in axes:
+        if a.effective > a.padded or (isinstance(kind, AvgPool) and len(axes) == 3 and a.size < a.kernel):
+            return say(lang, "size.too_big", f_eff=a.effective, padded=a.padded)
+    return say(lang, "refuse.other")
+
+
+# ---------------------------------------------------------------------------------------------
+# One windowed layer: every distinct axis once
+
+
+def window_lines(lang: str, window: Window, *, mode: str | None = None) -> list[str]:
+    """The output-size arithmetic of every axis of a resolved window (equal axes explained once)."""
+    rank = len(window.axes)
+    distinct: dict[tuple[AxisWindow, int], list[str]] = {}
+    for name, a, out in zip(AXIS_NAMES[rank], window.axes, window.outputs):
+        distinct.setdefault((a, out), []).append(say(lang, f"axis.{name}"))
+    lines: list[str] = []
+    for (a, out), names in distinct.items():
+        title = None
+        if len(distinct) > 1:
+            title = say(lang, "size.title_axis", axes=say(lang, "and").join(names))
+        if window.transposed:
+            lines += transposed_size(lang, a, out, title)
+        else:
+            lines += output_size(lang, a, out, ceil_mode=window.ceil_mode, mode=mode, title=title)
+    return lines
+
+
+def layer_window(kind: Windowed, spatial: tuple[int, ...]) -> Window:
+    """The window the layer's own rule resolves (a LayerError when it refuses)."""
+    return kind.window(spatial)
+
+
+def verdict(window: Window) -> str:
+    """The worst per-axis verdict: uncovered > padding-only > ceil > fits."""
+    found = {verdict_of(a, o, ceil_mode=window.ceil_mode, transposed=window.transposed)
+             for a, o in zip(window.axes, window.outputs)}
+    for worst in ("uncovered", "padding-only", "ceil", "fits"):
+        if worst in found:
+            return worst
+    return "fits"
+
+
+def conv_params(lang: str, kernels: tuple[int, ...], c: int, k: int, groups: int = 1, bias: bool = True) -> list[str]:
+    """(F·F·C + 1)·K with the numbers in: (5·5·3 + 1)·10 = 760 (F_h·F_w for a non-square kernel)."""
+    square = len(set(kernels)) == 1
+    if square:
+        taps = "·".join("F" for _ in kernels)
+        f = str(kernels[0])
     else:
-        formula, calc = say(lang, "params.formula_grouped", g=groups), f"({per_filter} + 1)·{k}"
+        taps = "·".join(f"F_{n[0]}" for n in AXIS_NAMES[len(kernels)])
+        f = "×".join(map(str, kernels))
+    per_filter = "·".join(map(str, kernels)) + f"·{c}" + ("" if groups == 1 else f"/{groups}")
+    total = (prod(kernels) * (c // groups) + (1 if bias else 0)) * k
+    if not bias:
+        formula, calc = say(lang, "params.formula_nobias", taps=taps), f"{per_filter}·{k}"
+    elif groups == 1:
+        formula, calc = say(lang, "params.formula", taps=taps), f"({per_filter} + 1)·{k}"
+    else:
+        formula, calc = say(lang, "params.formula_grouped", taps=taps, g=groups), f"({per_filter} + 1)·{k}"
     return [
         say(lang, "params.title"),
         INDENT + formula,
         INDENT + say(lang, "params.legend", f=f, c=c, k=k),
-        INDENT + f"= {calc} = {total:,}",
+        INDENT + f"= {calc} = {grouped(total)}",
     ]
 
 
-def activation_map(lang: str, k: int, o: int) -> list[str]:
-    return [say(lang, "act.title"), INDENT + say(lang, "act.value", k=k, o=o, total=f"{k * o * o:,}")]
+def transposed_params(lang: str, kernels: tuple[int, ...], c: int, k: int, groups: int, bias: bool) -> list[str]:
+    """A transposed conv's weight is C × K/G × F·F: the same count as the conv it transposes."""
+    total = prod(kernels) * c * (k // groups) + (k if bias else 0)
+    per = "·".join(map(str, kernels))
+    calc = f"{per}·{c}·{k}" + ("" if groups == 1 else f"/{groups}") + (f" + {k}" if bias else "")
+    return [say(lang, "params.title"), INDENT + say(lang, "params.transposed"), INDENT + f"= {calc} = {grouped(total)}"]
 
 
-def receptive_field_stack(lang: str, kernels: list[int], strides: list[int]) -> list[str]:
-    """A chain of windows: 1 + L·(F − 1) when every stride is 1, and the recurrence step by step."""
+def activation_map(lang: str, k: int, outs: tuple[int, ...]) -> list[str]:
+    square = len(set(outs)) == 1
+    symbols = " × ".join("O" for _ in outs) if square else " × ".join(f"O_{n[0]}" for n in AXIS_NAMES[len(outs)])
+    values = " × ".join(map(str, outs))
+    total = grouped(k * prod(outs))
+    return [say(lang, "act.title"), INDENT + say(lang, "act.value", symbols=symbols, k=k, values=values, total=total)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Receptive field of a stack
+
+
+def receptive_field_stack(lang: str, kernels: list[int], strides: list[int], dilations: list[int] | None = None
+                          ) -> list[str]:
+    """A chain of windows: 1 + L·D·(F − 1) when every stride is 1, and the recurrence step by step
+    with each layer's effective size D·(F − 1) + 1."""
+    dilations = dilations or [1] * len(kernels)
+    effective = [effective_kernel(f, d) for f, d in zip(kernels, dilations)]
     lines = [say(lang, "rf.title")]
-    if len(set(kernels)) == 1 and set(strides) == {1}:
-        f, count = kernels[0], len(kernels)
-        lines.append(INDENT + say(lang, "rf.stack_formula"))
-        lines.append(INDENT + f"= 1 + {count}·({f} − 1) = {1 + count * (f - 1)}")
+    if len(set(kernels)) == 1 and set(strides) == {1} and len(set(dilations)) == 1:
+        f, count, d = kernels[0], len(kernels), dilations[0]
+        if d == 1:
+            lines.append(INDENT + say(lang, "rf.stack_formula"))
+            lines.append(INDENT + f"= 1 + {count}·({f} − 1) = {1 + count * (f - 1)}")
+        else:
+            lines.append(INDENT + say(lang, "rf.stack_formula_dilated"))
+            lines.append(INDENT + f"= 1 + {count}·{d}·({f} − 1) = {1 + count * d * (f - 1)}")
+    if any(d != 1 for d in dilations):
+        pairs = ", ".join(f"{d}·({f} − 1) + 1 = {e}" for f, d, e in zip(kernels, dilations, effective))
+        lines.append(INDENT + say(lang, "rf.dilated", pairs=pairs))
     lines.append(INDENT + say(lang, "rf.recurrence"))
-    r: int | Fraction = 1
-    j: int | Fraction = 1
-    for index, (f, s) in enumerate(zip(kernels, strides), start=1):
-        step = AxisRF(r, j).then(f, s, 0)
+    field = AxisRF(1, 1)
+    for index, (f, s) in enumerate(zip(effective, strides), start=1):
+        step = field.then(f, s, 0)
         lines.append(
-            INDENT + say(lang, "rf.step", index=index, name=f"#{index}", local=f, f=f, r_prev=r, j_prev=j, r=step.size,
-                         s=s, j=step.jump)
+            INDENT + say(lang, "rf.step", index=index, name=f"#{index}", local=f, f=f, r_prev=field.size,
+                         j_prev=field.jump, r=step.size, s=s, j=step.jump)
         )
-        r, j = step.size, step.jump
-    lines.append(INDENT + say(lang, "rf.result", name=f"#{len(kernels)}", r=r))
+        field = step
+    lines.append(INDENT + say(lang, "rf.result", name=f"#{len(kernels)}", r=field.size))
     return lines
+
+
+# ---------------------------------------------------------------------------------------------
+# A row of a spec: a layer, a composite's part, a join, or a group (a folded block)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What `--layer NAME` names: one row of the table, or a group of rows (a block, a composite)."""
+
+    row: LayerResult | None
+    group: GroupRef | None
+    members: tuple[LayerResult, ...]
+
+
+def find(report: Report, name: str) -> Found | None:
+    rows = [row for row in report.layers if row.name == name]
+    if rows:
+        return Found(rows[0], None, (rows[0],))
+    members = tuple(row for row in report.layers if any(g.name == name for g in row.groups))
+    if members:
+        group = next(g for g in members[0].groups if g.name == name)
+        return Found(None, group, members)
+    return None
+
+
+def names(report: Report) -> list[str]:
+    """Every name explain accepts: the rows, and the groups they sit in (as --depth folds them)."""
+    found = [row.name for row in report.layers]
+    for row in report.layers:
+        found += [g.name for g in row.groups if g.name not in found]
+    return found
+
+
+def layer_kinds(network: Network, report: Report) -> dict[str, LayerKind]:
+    """The checked arguments of every row that is a layer, composite parts included."""
+    kinds: dict[str, LayerKind] = {}
+    first_input: dict[str, tuple[int, ...]] = {}
+    for row in report.layers:
+        for group in row.groups:
+            first_input.setdefault(group.name, row.input_shape)
+    for spec in leaves(network.layers):
+        if isinstance(spec.args, CompositeKind):
+            shape = first_input.get(spec.name)
+            if shape is None:
+                continue
+            try:
+                expansion = spec.args.expand(TensorInfo(shape[1:], None), spec.rank)
+            except LayerError:
+                continue
+            for part in expansion.parts:
+                kinds[f"{spec.name}.{part.name}"] = part.args
+        else:
+            kinds[spec.name] = spec.args
+    return kinds
 
 
 def spec_layer(lang: str, network: Network, report: Report, name: str, at: tuple[int, ...] | None) -> list[str]:
-    """A layer of a spec: its own arithmetic, the receptive field from the input image to it, and
+    """A row of a spec: its own arithmetic, the receptive field from the input image to it, and
     (with `at`) the input rows and columns one of its outputs sees."""
-    spec = next(layer for layer in leaves(network.layers) if layer.name == name)
-    rows = {row.name: row for row in report.layers}
-    row = rows[name]
-    lines = [say(lang, "layer.head", name=name, kind=row.kind, shape_in=shape_text(row.input_shape),
-                 shape_out=shape_text(row.output_shape))]
-    lines += _own_arithmetic(lang, spec, row)
-    lines.append("")
-    lines += _field_from_input(lang, row, rows)
-    if at is not None and row.receptive_field is not None:
-        lines += _position(lang, row, at, report.input_shape)
-    return lines
-
-
-def _windows(spec: LayerSpec, row: LayerResult) -> tuple[list[Window], int, int] | None:
-    """Per-axis windows of a conv or pool row (with its groups and channel counts), or None."""
-    args = spec.args
-    if not isinstance(args, (Conv, MaxPool, AvgPool)):
-        return None
-    spatial = row.input_shape[2:]
-    rank = len(spatial)
-    kernels = per_axis(args.kernel_size, rank, "kernel_size")
-    strides = per_axis(args.stride if args.stride is not None else args.kernel_size, rank, "stride")
-    dilations = per_axis(getattr(args, "dilation", 1), rank, "dilation")
-    effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
-    pads = resolve_padding(args.padding, rank, spatial, effective, strides)
-    windows = [Window(n, k, s, lo, d) for n, k, s, (lo, _), d in zip(spatial, kernels, strides, pads, dilations)]
-    groups = args.groups if isinstance(args, Conv) else 1
-    return windows, groups, row.input_shape[1]
-
-
-def _own_arithmetic(lang: str, spec: LayerSpec, row: LayerResult) -> list[str]:
-    found = _windows(spec, row)
+    found = find(report, name)
     if found is None:
-        if isinstance(spec.args, Linear):
+        raise KeyError(name)
+    last = found.members[-1]
+    shape_in = found.members[0].input_shape
+    if found.row is None:
+        assert found.group is not None
+        lines = [say(lang, "layer.head", name=name, kind=found.group.kind, shape_in=shape_text(shape_in),
+                     shape_out=shape_text(last.output_shape))]
+        lines += _group_lines(lang, network, report, found)
+    else:
+        row = found.row
+        lines = [say(lang, "layer.head", name=name, kind=row.kind, shape_in=shape_text(row.input_shape),
+                     shape_out=shape_text(row.output_shape))]
+        lines += own_arithmetic(lang, layer_kinds(network, report).get(name), row, report)
+    lines.append("")
+    lines += field_from_input(lang, last, report)
+    if at is not None and last.receptive_field is not None:
+        lines += _position(lang, name, last, at, report.input_shape)
+    return lines
+
+
+def _group_lines(lang: str, network: Network, report: Report, found: Found) -> list[str]:
+    """A block or composite: its rows, their parameter and MAC totals, then each row's own arithmetic."""
+    members = found.members
+    params = sum(r.params for r in members)
+    macs = sum(r.macs for r in members)
+    lines = [INDENT + say(lang, "layer.group", count=len(members), names=", ".join(r.name for r in members),
+                          params=grouped(params), macs=grouped(macs))]
+    kinds = layer_kinds(network, report)
+    for row in members:
+        own = own_arithmetic(lang, kinds.get(row.name), row, report)
+        lines += ["", say(lang, "layer.head", name=row.name, kind=row.kind, shape_in=shape_text(row.input_shape),
+                          shape_out=shape_text(row.output_shape))]
+        lines += own
+    return lines
+
+
+def own_arithmetic(lang: str, kind: LayerKind | None, row: LayerResult, report: Report) -> list[str]:
+    """A row's own formula: the window's output size, a conv's parameters and activation map,
+    a linear layer's parameters, a join's rule, or its parameter count."""
+    window = row.window
+    if window is None:
+        if row.kind in ("add", "concat", "mul"):
+            return [INDENT + say(lang, f"layer.join_{row.kind}", shape_out=shape_text(row.output_shape))]
+        if isinstance(kind, Linear):
             n_in = row.input_shape[-1]
-            return [INDENT + say(lang, "layer.linear", n_in=n_in, n_out=spec.args.out_features, params=f"{row.params:,}")]
-        return [INDENT + say(lang, "layer.plain", params=f"{row.params:,}")]
-    windows, groups, channels = found
-    lines: list[str] = []
-    shown = []
-    for window in windows:  # axes with the same arithmetic are explained once
-        if window not in shown:
-            shown.append(window)
-            lines += output_size(lang, window)
-    if isinstance(spec.args, Conv):
-        f = windows[0].f
-        if all(w.f == f for w in windows):
-            lines += conv_params(lang, f, channels, spec.args.out_channels, groups, spec.args.bias)
-        out = row.output_shape[2:]
-        if len(out) == 2 and out[0] == out[1]:
-            lines += activation_map(lang, spec.args.out_channels, out[0])
+            return [INDENT + say(lang, "layer.linear", n_in=n_in, n_out=kind.out_features, params=grouped(row.params))]
+        return [INDENT + say(lang, "layer.plain", params=grouped(row.params))]
+    mode = kind.padding if isinstance(kind, Conv) and isinstance(kind.padding, str) else None
+    lines = window_lines(lang, window, mode=mode)
+    channels, filters = row.input_shape[1], row.output_shape[1]
+    if isinstance(kind, Conv):
+        lines += conv_params(lang, window.kernels, channels, filters, kind.groups, kind.bias)
+        lines += activation_map(lang, filters, row.output_shape[2:])
+    elif isinstance(kind, ConvTranspose):
+        lines += transposed_params(lang, window.kernels, channels, filters, kind.groups, kind.bias)
+        lines += activation_map(lang, filters, row.output_shape[2:])
+    if row.shares:
+        lines.append(INDENT + say(lang, "layer.shares", other=row.shares))
     return lines
 
 
-def _field_from_input(lang: str, row: LayerResult, rows: dict[str, LayerResult]) -> list[str]:
-    """The recurrence along the chain of rows that feed this one, first axis."""
-    if row.receptive_field is None:
+def chain(row: LayerResult, report: Report) -> list[LayerResult]:
+    """The rows from the input to `row` along which its receptive field grows.
+
+    A row reads its `input_from`; a join reads the end of one of its paths: the one whose field
+    is the join's (the largest), so a residual block is walked layer by layer, not as one step.
+    """
+    by_name = {r.name: r for r in report.layers}
+    previous: dict[str, str | None] = {}
+    ends_seen: set[str] = set()
+    for current in report.layers:
+        previous[current.name] = current.input_from
+        if current.kind not in ("add", "concat", "mul"):
+            continue
+        start = by_name[current.input_from].index if current.input_from in by_name else 0
+        inside = [r for r in report.layers if start < r.index < current.index]
+        referenced = {previous[r.name] for r in inside} | ends_seen
+        ends = [r for r in inside if r.name not in referenced]
+        ends_seen.update(r.name for r in ends)
+        if ends:
+            def size(r: LayerResult) -> Fraction:
+                return Fraction(r.receptive_field[0].size) if r.receptive_field else Fraction(-1)
+            exact = [r for r in ends if r.receptive_field == current.receptive_field]
+            previous[current.name] = (exact or sorted(ends, key=size, reverse=True))[0].name
+    links = [row]
+    while (before := previous.get(links[-1].name)) is not None and before in by_name:
+        links.append(by_name[before])
+    return links[::-1]
+
+
+def field_from_input(lang: str, row: LayerResult, report: Report) -> list[str]:
+    """The recurrence along the chain of rows that feed this one; axes whose fields differ (a
+    non-square kernel) are worked one after the other."""
+    links = chain(row, report)
+    if row.receptive_field is None or any(link.receptive_field is None for link in links):
         return [say(lang, "rf.title"), INDENT + say(lang, "rf.none")]
-    chain = [row]
-    while chain[-1].input_from is not None:
-        chain.append(rows[chain[-1].input_from])
-    chain.reverse()
-    lines = [say(lang, "rf.title"), INDENT + say(lang, "rf.recurrence")]
-    r_prev: Fraction | int = 1
-    j_prev: Fraction | int = 1
-    index = 0
-    for link in chain:
-        if link.receptive_field is None:
-            return [say(lang, "rf.title"), INDENT + say(lang, "rf.none")]
-        axis = link.receptive_field[0]
-        if (axis.size, axis.jump) == (r_prev, j_prev):
-            continue  # an activation or a norm: the field does not change
-        index += 1
-        local = 1 + (axis.size - r_prev) / j_prev if j_prev else 1
-        stride = Fraction(axis.jump) / j_prev
-        lines.append(
-            INDENT + say(lang, "rf.step", index=index, name=link.name, local=number(local), f=number(local),
-                         r_prev=number(r_prev), j_prev=number(j_prev), r=number(axis.size), s=number(stride),
-                         j=number(axis.jump))
-        )
-        r_prev, j_prev = axis.size, axis.jump
-    lines.append(INDENT + say(lang, "rf.result", name=row.name, r=number(r_prev)))
+    rank = len(row.receptive_field)
+    histories: dict[tuple[tuple[Fraction | int, Fraction | int], ...], list[str]] = {}
+    for i, name in enumerate(AXIS_NAMES.get(rank, ())):
+        history = tuple((link.receptive_field[i].size, link.receptive_field[i].jump)  # type: ignore[index]
+                        for link in links)
+        histories.setdefault(history, []).append(say(lang, f"axis.{name}"))
+    if not histories:
+        return [say(lang, "rf.title"), INDENT + say(lang, "rf.none")]
+    lines: list[str] = []
+    for history, axes in histories.items():
+        title = say(lang, "rf.title") if len(histories) == 1 else say(lang, "rf.title_axis", axes=say(lang, "and").join(axes))
+        lines += [title, INDENT + say(lang, "rf.recurrence")]
+        r_prev: Fraction | int = 1
+        j_prev: Fraction | int = 1
+        index = 0
+        for link, (size, jump) in zip(links, history):
+            if (size, jump) == (r_prev, j_prev):
+                continue  # an activation, a norm, a join that keeps the field: nothing changes
+            index += 1
+            local = 1 + Fraction(size - r_prev) / j_prev if j_prev else Fraction(1)
+            stride = Fraction(jump) / j_prev
+            lines.append(
+                INDENT + say(lang, "rf.step", index=index, name=link.name, local=number(local), f=number(local),
+                             r_prev=number(r_prev), j_prev=number(j_prev), r=number(size), s=number(stride),
+                             j=number(jump))
+            )
+            r_prev, j_prev = size, jump
+        lines.append(INDENT + say(lang, "rf.result", name=row.name, r=number(r_prev)))
     return lines
 
 
-def _position(lang: str, row: LayerResult, at: tuple[int, ...], input_shape: tuple[int, ...]) -> list[str]:
+def _position(lang: str, name: str, row: LayerResult, at: tuple[int, ...], input_shape: tuple[int, ...]) -> list[str]:
     """Which input rows and columns output position `at` sees, and how many of its pixels are padding."""
     assert row.receptive_field is not None
     spans: list[tuple[int | Fraction, int | Fraction]] = []
     inside: int | Fraction = 1
     total = 1
-    for axis, index, size in zip(row.receptive_field, at, input_shape[2:]):
-        first = axis.start + index * axis.jump
-        last = first + axis.size - 1
+    for field, index, size in zip(row.receptive_field, at, input_shape[2:]):
+        first = field.start + index * field.jump
+        last = first + field.size - 1
         spans.append((first, last))
         real = max(0, min(last, size - 1) - max(first, 0) + 1)
         inside *= real
-        total *= int(axis.size)
+        total *= int(field.size)
     text = [f"{number(first)}..{number(last)}" for first, last in spans]
     rows_text, cols_text = (text + text)[:2] if len(text) == 1 else (text[0], text[1])
     pad = total - inside
-    lines = [INDENT + say(lang, "rf.at", row=at[0], col=at[1] if len(at) > 1 else at[0], name=row.name, rows=rows_text,
+    lines = [INDENT + say(lang, "rf.at", row=at[0], col=at[1] if len(at) > 1 else at[0], name=name, rows=rows_text,
                           cols=cols_text)]
     lines.append(INDENT + (say(lang, "rf.padding", pad=pad, total=total) if pad else say(lang, "rf.no_padding")))
     return lines

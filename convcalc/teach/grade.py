@@ -4,78 +4,211 @@ The key is a quiz key (`key.yaml` from `convcalc quiz`) or a network spec. For a
 questions are `LAYER.QUANTITY` for every layer (output_shape, params, macs, rf, jump) and
 `total.params` / `total.macs`; a student answers any of them. Answers are recomputed here, never
 read from the key, so an edited key cannot change a grade.
+
+Grading never stops at one bad answer: every question gets a verdict (correct, wrong, missing,
+malformed) and every answer that names no question gets a message of its own, worth no points.
+Answers are normalised the way a TA reads them (`normalise`): keys in any case (`Q1`), numbers
+with thousands separators (`1,770`), shapes as `3x3`, `3×3`, `[3, 3]` or one number for equal
+sides, a matrix as rows or as one flat list in row order.
+
+A quiz key may set, per question, `points:` (default 1), and at the top `grading: {points: N,
+show_worked: always|wrong|never}` (the default points and when a worked answer is shown).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from convcalc.engine import analyze
 from convcalc.engine.report import LayerResult
 from convcalc.errors import SpecError
-from convcalc.network import Network, leaves
+from convcalc.network import Network
 from convcalc.teach import quiz
-from convcalc.teach.explain import spec_layer
+from convcalc.teach.explain import find, spec_layer
 from convcalc.teach.quiz import same
 from convcalc.teach.text import say
 
 QUANTITIES = ("output_shape", "params", "macs", "rf", "jump")
+SHOW_WORKED = ("always", "wrong", "never")
+THOUSANDS = re.compile(r"^[+-]?\d{1,3}([,，_ ]\d{3})+(\.\d+)?$")
+SHAPE = re.compile(r"^\d+(\s*[x×X*]\s*\d+)+$")
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """One graded question, or one answer that could not be graded (`status` says which)."""
+
     id: str
     expected: Any
     got: Any
     correct: bool
     explanation: tuple[str, ...]
+    status: str = "graded"  # graded | missing | malformed | unknown
+    points: float = 1
+    message: str = ""
+
+    @property
+    def score(self) -> float:
+        return self.points if self.correct else 0
 
 
-def grade_quiz(key: dict[str, Any], answers: dict[str, Any], lang: str) -> list[Verdict]:
-    verdicts = []
+@dataclass(frozen=True, slots=True)
+class Grading:
+    """How a key grades: default points, per-question points, when worked answers are shown."""
+
+    points: float = 1
+    per_question: dict[str, float] = field(default_factory=dict)
+    show_worked: str = "wrong"
+
+
+def normalise(value: Any) -> Any:
+    """A student's answer as a TA would read it: '1,770' -> 1770, '3x3' -> [3, 3], lists inside out."""
+    if isinstance(value, str):
+        text = value.strip()
+        if THOUSANDS.match(text):
+            text = re.sub(r"[,，_ ]", "", text)
+        if re.fullmatch(r"[+-]?\d+", text):
+            return int(text)
+        if SHAPE.match(text):
+            return [int(part) for part in re.split(r"\s*[x×X*]\s*", text)]
+        if text.startswith("[") and text.endswith("]"):
+            inner = [part for part in re.split(r"[\[\],;\s]+", text) if part]
+            if inner and all(re.fullmatch(r"[+-]?\d+(\.\d+)?(/\d+)?", part) for part in inner):
+                return [normalise(part) for part in inner] if text.count("[") == 1 else value
+        return text
+    if isinstance(value, list):
+        return [normalise(v) for v in value]
+    return value
+
+
+def _match_keys(answers: dict[Any, Any], known: list[str]) -> tuple[dict[str, Any], list[tuple[str, Any, str]]]:
+    """Answers keyed by the question they answer (case and spaces forgiven), and the leftovers
+    (key, answer, message id): no such question, or a second answer to one."""
+    by_lower = {k.lower(): k for k in known}
+    matched: dict[str, Any] = {}
+    leftovers = []
+    for raw, value in answers.items():
+        key = str(raw).strip()
+        target = key if key in known else by_lower.get(key.lower().replace(" ", ""))
+        if target is None:
+            leftovers.append((str(raw), value, "grade.unknown"))
+        elif target in matched:
+            leftovers.append((str(raw), value, "grade.duplicate"))
+        else:
+            matched[target] = value
+    return matched, leftovers
+
+
+def _grading(key: dict[str, Any], show_worked: str | None) -> Grading:
+    settings = key.get("grading") if isinstance(key.get("grading"), dict) else {}
+    assert isinstance(settings, dict)
+    default = _points(settings.get("points", 1), "grading.points")
+    per_question = {}
+    for q in key.get("questions") or []:
+        if isinstance(q, dict) and "points" in q:
+            per_question[str(q.get("id"))] = _points(q["points"], f"points of {q.get('id')}")
+    worked = show_worked or str(settings.get("show_worked", "wrong"))
+    if worked not in SHOW_WORKED:
+        raise SpecError(f"show_worked must be one of {', '.join(SHOW_WORKED)} (got {worked!r})",
+                        hint="grading: {show_worked: wrong}")
+    return Grading(default, per_question, worked)
+
+
+def _points(value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise SpecError(f"{what} must be a non-negative number (got {value!r})", hint="points: 2")
+    return value
+
+
+def _shown(worked: str, correct: bool, lines: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    if worked == "always" or (worked == "wrong" and not correct):
+        return tuple(lines)
+    return ()
+
+
+def _compare(kind: quiz.QuestionType | None, expected: Any, got: Any) -> bool | None:
+    """Whether `got` is `expected`; None when the answer cannot be read at all (a mapping, ...)."""
+    if isinstance(got, dict):
+        return None
+    got = normalise(got)
+    try:
+        if kind is not None and kind.matches(expected, got):
+            return True
+        return same(expected, got) if kind is None else False
+    except (TypeError, ValueError, ArithmeticError, IndexError):
+        return None
+
+
+def _malformed(lang: str, expected: Any, got: Any) -> str:
+    return say(lang, "grade.malformed", got=quiz.shown(got), expected=quiz.shown(expected))
+
+
+def _leftover_verdicts(lang: str, leftovers: list[tuple[str, Any, str]]) -> list[Verdict]:
+    return [Verdict(key, None, value, False, (), status="unknown", points=0, message=say(lang, message, id=key))
+            for key, value, message in leftovers]
+
+
+def grade_quiz(key: dict[str, Any], answers: dict[Any, Any], lang: str, show_worked: str | None = None
+               ) -> list[Verdict]:
     try:
         entries = [(str(q["id"]), str(q["type"]), dict(q["given"])) for q in key["questions"]]
     except (KeyError, TypeError, ValueError):
         raise SpecError("the key's questions need id, type and given", hint="use the key.yaml that convcalc quiz wrote") from None
+    grading = _grading(key, show_worked)
     questions = [quiz.Question(question_id, quiz.question_type(kind), given) for question_id, kind, given in entries]
-    known = {q.id for q in questions}
-    for question_id in answers:
-        if str(question_id) not in known:
-            raise SpecError(say(lang, "grade.unknown", id=question_id), hint="questions are " + ", ".join(sorted(known)))
+    matched, leftovers = _match_keys(answers, [q.id for q in questions])
+    verdicts = []
     for question in questions:
         expected = quiz.answer(question)
-        got = answers.get(question.id)
-        correct = got is not None and question.type.matches(expected, got)
-        verdicts.append(Verdict(question.id, expected, got, correct, () if correct else tuple(quiz.worked(lang, question))))
-    return verdicts
+        points = grading.per_question.get(question.id, grading.points)
+        worked = quiz.worked(lang, question)
+        if question.id not in matched or matched[question.id] is None:
+            verdicts.append(Verdict(question.id, expected, None, False, _shown(grading.show_worked, False, worked),
+                                    status="missing", points=points))
+            continue
+        got = matched[question.id]
+        correct = _compare(question.type, expected, got)
+        if correct is None:
+            verdicts.append(Verdict(question.id, expected, got, False, _shown(grading.show_worked, False, worked),
+                                    status="malformed", points=points, message=_malformed(lang, expected, got)))
+            continue
+        verdicts.append(Verdict(question.id, expected, got, correct, _shown(grading.show_worked, correct, worked),
+                                points=points))
+    return verdicts + _leftover_verdicts(lang, leftovers)
 
 
-def grade_spec(network: Network, answers: dict[str, Any], lang: str) -> list[Verdict]:
+def grade_spec(network: Network, answers: dict[Any, Any], lang: str, show_worked: str | None = None) -> list[Verdict]:
     """Every answered `LAYER.QUANTITY` (and `total.params`, `total.macs`) of a spec."""
     report = analyze(network)
     rows = {row.name: row for row in report.layers}
+    known = [f"{name}.{q}" for name in rows for q in QUANTITIES] + ["total.params", "total.macs"]
+    matched, leftovers = _match_keys(answers, known)
+    worked_mode = show_worked or "wrong"
     verdicts = []
-    for question, got in answers.items():
-        layer, _, quantity = str(question).rpartition(".")
-        if layer == "total" and quantity in ("params", "macs"):
+    for question, got in matched.items():
+        layer, _, quantity = question.rpartition(".")
+        explanation: tuple[str, ...] = ()
+        if layer == "total":
             expected: Any = getattr(report.totals, quantity)
-            explanation: tuple[str, ...] = ()
-        elif layer in rows and quantity in QUANTITIES:
-            expected = _quantity(rows[layer], quantity)
-            explanation = tuple(spec_layer(lang, network, report, layer, None)) if layer_is_leaf(network, layer) else ()
         else:
-            raise SpecError(
-                say(lang, "grade.unknown", id=question),
-                hint=f"answer LAYER.QUANTITY with a layer of the table and one of {', '.join(QUANTITIES)}, or total.params",
-            )
-        correct = same(expected, got) or (quantity == "output_shape" and same(expected[1:], got))
-        verdicts.append(Verdict(str(question), expected, got, correct, () if correct else explanation))
-    return verdicts
-
-
-def layer_is_leaf(network: Network, name: str) -> bool:
-    return any(layer.name == name for layer in leaves(network.layers))
+            expected = _quantity(rows[layer], quantity)
+            if find(report, layer) is not None:
+                explanation = tuple(spec_layer(lang, network, report, layer, None))
+        if got is None:
+            verdicts.append(Verdict(question, expected, None, False, _shown(worked_mode, False, explanation),
+                                    status="missing"))
+            continue
+        correct = _compare(None, expected, got)
+        if correct is not None and not correct and quantity == "output_shape":
+            correct = _compare(None, expected[1:], got)  # the shape without the batch
+        if correct is None:
+            verdicts.append(Verdict(question, expected, got, False, _shown(worked_mode, False, explanation),
+                                    status="malformed", message=_malformed(lang, expected, got)))
+            continue
+        verdicts.append(Verdict(question, expected, got, correct, _shown(worked_mode, correct, explanation)))
+    return verdicts + _leftover_verdicts(lang, leftovers)
 
 
 def _quantity(row: LayerResult, quantity: str) -> Any:
@@ -89,37 +222,49 @@ def _quantity(row: LayerResult, quantity: str) -> Any:
     return getattr(row, quantity)
 
 
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def score_of(verdicts: list[Verdict]) -> tuple[float, float]:
+    return sum(v.score for v in verdicts), sum(v.points for v in verdicts)
+
+
+def verdict_line(lang: str, v: Verdict) -> str:
+    """The one line a question gets: ✓, ✗ with the answer, or why it could not be graded."""
+    if v.status in ("unknown", "malformed"):
+        return f"{v.id}: ✗ {v.message}"
+    if v.correct:
+        return f"{v.id}: ✓ {say(lang, 'grade.correct')}"
+    expected = quiz.shown(v.expected)
+    if v.status == "missing":
+        return f"{v.id}: ✗ {say(lang, 'grade.missing', expected=expected)}"
+    return f"{v.id}: ✗ {say(lang, 'grade.wrong', expected=expected, got=quiz.shown(v.got))}"
+
+
 def score_lines(lang: str, verdicts: list[Verdict]) -> list[str]:
     lines = []
     for v in verdicts:
-        if v.correct:
-            lines.append(f"{v.id}: ✓ {say(lang, 'grade.correct')}")
-            continue
-        expected = quiz.shown(v.expected)
-        text = say(lang, "grade.missing", expected=expected) if v.got is None else say(
-            lang, "grade.wrong", expected=expected, got=quiz.shown(v.got)
-        )
-        lines.append(f"{v.id}: ✗ {text}")
+        lines.append(verdict_line(lang, v))
         lines += [("    " + line) if line else "" for line in v.explanation]
-    lines.append(say(lang, "grade.score", score=sum(v.correct for v in verdicts), total=len(verdicts)))
+    score, total = score_of(verdicts)
+    lines.append(say(lang, "grade.score", score=_number(score), total=_number(total)))
     return lines
 
 
 def gradescope(lang: str, verdicts: list[Verdict]) -> dict[str, Any]:
-    """Gradescope's autograder results.json: one test per question, 1 point each."""
+    """Gradescope's autograder results.json: one test per question (its points), one per answer
+    that names no question (worth 0), the score, and the message of what could not be graded."""
     tests = []
-    for v, line in zip(verdicts, _per_question(lang, verdicts)):
-        tests.append({"name": v.id, "score": 1 if v.correct else 0, "max_score": 1, "output": line})
-    return {
-        "score": sum(v.correct for v in verdicts),
-        "output": say(lang, "grade.score", score=sum(v.correct for v in verdicts), total=len(verdicts)),
-        "tests": tests,
-    }
-
-
-def _per_question(lang: str, verdicts: list[Verdict]) -> list[str]:
-    texts = []
     for v in verdicts:
-        single = score_lines(lang, [v])[:-1]  # without the score line
-        texts.append("\n".join(line.strip() if i == 0 else line for i, line in enumerate(single)))
-    return texts
+        single = "\n".join([verdict_line(lang, v), *v.explanation])
+        tests.append({"name": v.id, "score": v.score, "max_score": v.points, "output": single,
+                      "status": "passed" if v.correct else "failed"})
+    score, total = score_of(verdicts)
+    return {"score": score, "output": say(lang, "grade.score", score=_number(score), total=_number(total)),
+            "tests": tests}
+
+
+def failed_results(lang: str, message: str) -> dict[str, Any]:
+    """results.json when nothing could be graded (a missing or unreadable file): score 0 and why."""
+    return {"score": 0, "output": say(lang, "grade.failed", message=message), "tests": []}

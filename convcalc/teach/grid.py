@@ -11,14 +11,15 @@ import csv
 import io
 from fractions import Fraction
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import yaml
-
-from convcalc.errors import SpecError
-from convcalc.layers.window import conv_out_len, effective_kernel
+from convcalc.formats import decimal
+from convcalc.layers.conv import Conv
+from convcalc.layers.pool import MaxPool
+from convcalc.layers.window import AxisWindow, Window, conv_out_len, effective_kernel
 from convcalc.source import Source
-from convcalc.spec.yaml_guard import yaml_error
+from convcalc.spec.yaml_guard import load_plain
+from convcalc.teach.text import teaching_error
 
 Number = int | Fraction
 Grid = list[list[Number]]  # rows of numbers
@@ -26,63 +27,58 @@ Tensor = list[Grid]  # channels of grids
 Fill = TypeVar("Fill", int, None)  # what padding adds: 0 for conv, None (−∞) for max pooling
 
 
-def parse_number(text: str) -> Number:
+def parse_number(text: str, lang: str = "en") -> Number:
     try:
         value = Fraction(text.strip())
     except (ValueError, ZeroDivisionError):
-        raise SpecError(f"'{text.strip()}' is not a number", hint="write numbers such as 3, -1.5 or 2/3") from None
+        raise teaching_error(lang, "err.not_number", text=text.strip()) from None
     return value.numerator if value.denominator == 1 else value
 
 
-def read_tensor(text: str, what: str) -> Tensor:
+def read_tensor(text: str, what: str, lang: str = "en") -> Tensor:
     """A matrix inline ('1 2 3; 4 5 6', channels split by '|') or from a file (.yaml, .csv, text)."""
     path = Path(text)
     if "\n" not in text and len(text) < 256 and path.suffix and path.is_file():
-        return _from_file(path, what)
-    channels = [[_row(row) for row in part.split(";") if row.strip()] for part in text.split("|")]
-    return _checked(channels, what)
+        return _from_file(path, what, lang)
+    channels = [[_row(row, lang) for row in part.split(";") if row.strip()] for part in text.split("|")]
+    return _checked(channels, what, lang)
 
 
-def _row(text: str) -> list[Number]:
-    return [parse_number(v) for v in text.replace(",", " ").split()]
+def _row(text: str, lang: str) -> list[Number]:
+    return [parse_number(v, lang) for v in text.replace(",", " ").split()]
 
 
-def _from_file(path: Path, what: str) -> Tensor:
+def _from_file(path: Path, what: str, lang: str) -> Tensor:
     try:
         content = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as problem:
-        raise SpecError(f"cannot read {what} file '{path}': {problem}", hint="a matrix file is text") from None
+        raise teaching_error(lang, "err.cannot_read", what=what, path=path, problem=problem) from None
     if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            data = yaml.safe_load(content)
-        except yaml.YAMLError as problem:
-            raise yaml_error(problem, Source(str(path), content)) from None
+        data: Any = load_plain(content, Source(str(path), content))  # tags, aliases and bombs refused with a position
         if isinstance(data, list) and data and all(isinstance(r, list) and r and not isinstance(r[0], list) for r in data):
             data = [data]
         try:
-            channels = [[[parse_number(str(v)) for v in row] for row in grid] for grid in data]
+            channels = [[[parse_number(str(v), lang) for v in row] for row in grid] for grid in data]
         except TypeError:
-            raise SpecError(f"{path}: {what} must be a list of rows (or of channels of rows)") from None
-        return _checked(channels, what)
+            raise teaching_error(lang, "err.rows", path=path, what=what) from None
+        return _checked(channels, what, lang)
     blocks = [block for block in content.replace("\r\n", "\n").split("\n\n") if block.strip()]
     if path.suffix.lower() == ".csv":
-        channels = [[[parse_number(v) for v in row if v.strip()] for row in csv.reader(io.StringIO(b)) if row] for b in blocks]
+        channels = [[[parse_number(v, lang) for v in row if v.strip()] for row in csv.reader(io.StringIO(b)) if row]
+                    for b in blocks]
     else:
-        channels = [[_row(line) for line in block.splitlines() if line.strip()] for block in blocks]
-    return _checked(channels, f"{what} ({path})")
+        channels = [[_row(line, lang) for line in block.splitlines() if line.strip()] for block in blocks]
+    return _checked(channels, f"{what} ({path})", lang)
 
 
-def _checked(channels: Tensor, what: str) -> Tensor:
+def _checked(channels: Tensor, what: str, lang: str = "en") -> Tensor:
     if not channels or not all(channels) or not all(row for grid in channels for row in grid):
-        raise SpecError(f"{what} is empty", hint="write rows separated by ';', e.g. \"1 2; 3 4\"")
+        raise teaching_error(lang, "err.empty", what=what)
     width = len(channels[0][0])
     height = len(channels[0])
     for grid in channels:
         if len(grid) != height or any(len(row) != width for row in grid):
-            raise SpecError(
-                f"{what} is not rectangular: every row needs {width} values and every channel {height} rows",
-                hint="rows are separated by ';' and channels by '|'",
-            )
+            raise teaching_error(lang, "err.rectangular", what=what, width=width, height=height)
     return channels
 
 
@@ -94,30 +90,40 @@ def _pad(grid: Grid, p: int, fill: Fill) -> list[list[Number | Fill]]:
     return rows
 
 
-def _out_len(n: int, k: int, s: int, p: int, d: int) -> int:
+def _out_len(n: int, k: int, s: int, p: int, d: int, lang: str) -> int:
     if effective_kernel(k, d) > n + 2 * p:
-        raise SpecError(f"the kernel (size {k}, dilation {d}) does not fit the padded input ({n + 2 * p})")
+        raise teaching_error(lang, "err.kernel_fit", k=k, d=d, padded=n + 2 * p)
     return conv_out_len(n, effective_kernel(k, d), s, p, p)
 
 
+def coverage(window: Window) -> list[tuple[int, AxisWindow, int]]:
+    """(axis, geometry, rows never covered) for every axis of `window` whose last rows no window reaches."""
+    return [(i, a, a.unseen(o)) for i, (a, o) in enumerate(zip(window.axes, window.outputs)) if a.unseen(o)]
+
+
 def text(value: Number) -> str:
-    if isinstance(value, Fraction):
-        return f"{float(value):.4f}".rstrip("0").rstrip(".")
-    return str(value)
+    """A cell as the lecture writes it: whole numbers plainly, others to four decimals."""
+    return decimal(value, 4)
 
 
-def convolve(x: Tensor, kernel: Tensor, stride: int, padding: int, dilation: int, bias: Number, flip: bool
-             ) -> tuple[Grid, list[tuple[int, int, list[tuple[Number, Number]]]]]:
+def conv_window(x: Tensor, kernel: Tensor, stride: int, padding: int, dilation: int) -> Window:
+    """The geometry the engine's conv resolves for this input and kernel (for the coverage notes)."""
+    size = (len(kernel[0]), len(kernel[0][0]))
+    return Conv(out_channels=1, kernel_size=size, stride=stride, padding=padding, dilation=dilation).window(
+        (len(x[0]), len(x[0][0])))
+
+
+def convolve(x: Tensor, kernel: Tensor, stride: int, padding: int, dilation: int, bias: Number, flip: bool,
+             lang: str = "en") -> tuple[Grid, list[tuple[int, int, list[tuple[Number, Number]]]]]:
     """Cross-correlation summed over channels (true convolution with `flip`); each window's products."""
     if len(kernel) != len(x):
-        raise SpecError(f"the kernel has {len(kernel)} channel(s) but the input has {len(x)}",
-                        hint="give the kernel one matrix per input channel, separated by '|'")
+        raise teaching_error(lang, "err.kernel_channels", k=len(kernel), c=len(x))
     if flip:
         kernel = [[list(reversed(row)) for row in reversed(grid)] for grid in kernel]
     kh, kw = len(kernel[0]), len(kernel[0][0])
     padded = [_pad(grid, padding, 0) for grid in x]
-    rows = _out_len(len(x[0]), kh, stride, padding, dilation)
-    cols = _out_len(len(x[0][0]), kw, stride, padding, dilation)
+    rows = _out_len(len(x[0]), kh, stride, padding, dilation, lang)
+    cols = _out_len(len(x[0][0]), kw, stride, padding, dilation, lang)
     out: Grid = []
     steps = []
     for i in range(rows):
@@ -134,16 +140,22 @@ def convolve(x: Tensor, kernel: Tensor, stride: int, padding: int, dilation: int
     return out, steps
 
 
-def pool(x: Tensor, size: int, stride: int, padding: int, mode: str) -> tuple[Tensor, list[list[tuple[int, int, list[Number]]]]]:
+def pool_window(x: Tensor, size: int, stride: int, padding: int) -> Window:
+    """The geometry the engine's max pooling resolves for this input (for the coverage notes)."""
+    return MaxPool(kernel_size=size, stride=stride, padding=padding).window((len(x[0]), len(x[0][0])))
+
+
+def pool(x: Tensor, size: int, stride: int, padding: int, mode: str, lang: str = "en"
+         ) -> tuple[Tensor, list[list[tuple[int, int, list[Number]]]]]:
     """Max or average pooling per channel (max pads with −∞, so padding never wins; avg counts it)."""
     if padding * 2 > size:
-        raise SpecError(f"padding {padding} is more than half the window {size} (PyTorch refuses it)")
+        raise teaching_error(lang, "err.pool_padding", p=padding, f=size)
     out: Tensor = []
     steps = []
     for grid in x:
         padded = _pad(grid, padding, None)
-        rows = _out_len(len(grid), size, stride, padding, 1)
-        cols = _out_len(len(grid[0]), size, stride, padding, 1)
+        rows = _out_len(len(grid), size, stride, padding, 1, lang)
+        cols = _out_len(len(grid[0]), size, stride, padding, 1, lang)
         result: Grid = []
         channel_steps = []
         for i in range(rows):

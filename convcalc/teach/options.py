@@ -1,61 +1,95 @@
 """The teaching commands' options, as typed on the command line, into numbers.
 
-Each parser raises `UsageError` with the flag's name, so the CLI only declares options and
-prints: `--kernel 3,3,1` is `ints(...)`, one positive `--stride` is `one(...)`, a `solve`
-unknown (`?`) is `known(...)`.
+Each parser raises a `TeachingError` (a `UsageError` in the language asked for) with the flag's
+name, so the CLI only declares options and prints: `--kernel 3,3,1` is `ints(...)`, one positive
+`--stride` is `one(...)`, a `solve` unknown (`'?'`) is `known(...)`.
 """
 
 from __future__ import annotations
 
-from convcalc.errors import UsageError
+from convcalc.layers.args import PADDING_MODES, Axes, Padding
+from convcalc.teach.text import teaching_error
 
-SUBJECTS = ("conv", "pool", "params", "rf")
+SUBJECTS = ("conv", "pool", "convtranspose", "params", "rf")
 
 
-def ints(text: str | None, what: str) -> list[int]:
+def ints(text: str | None, what: str, *, lang: str = "en") -> list[int]:
     """'3' or '3,3,1' -> [3] or [3, 3, 1]; non-negative whole numbers only; absent -> []."""
     if text is None:
         return []
     try:
         values = [int(part) for part in text.split(",")]
     except ValueError:
-        raise UsageError(f"{what} must be whole numbers separated by commas (got {text!r})") from None
+        raise teaching_error(lang, "err.ints", what=what, text=repr(text)) from None
     if any(v < 0 for v in values):
-        raise UsageError(f"{what} must not be negative (got {text!r})")
+        raise teaching_error(lang, "err.negative", what=what, text=repr(text))
     return values
 
 
-def one(values: list[int], what: str, default: int | None = None) -> int:
+def one(values: list[int], what: str, default: int | None = None, *, lang: str = "en") -> int:
     """Exactly one number for --{what} (positive; padding may be 0), or the default when absent."""
     if not values:
         if default is None:
-            raise UsageError(f"this explanation needs {what}", hint=f"add --{what} N")
+            raise teaching_error(lang, "err.needs", what=what)
         return default
     if len(values) != 1 or values[0] < (0 if what == "padding" else 1):
-        raise UsageError(f"--{what} takes one {'non-negative' if what == 'padding' else 'positive'} number here")
+        key = "err.one_nonnegative" if what == "padding" else "err.one_positive"
+        raise teaching_error(lang, key, what=what)
     return values[0]
 
 
-def one_of(text: str | None, what: str, default: int | None = None) -> int:
+def one_of(text: str | None, what: str, default: int | None = None, *, lang: str = "en") -> int:
     """`one(ints(text, what), what, default)`: the common case of a single-number option."""
-    return one(ints(text, what), what, default)
+    return one(ints(text, what, lang=lang), what, default, lang=lang)
 
 
-def rf_stack(kernel: str | None, stride: str | None, layers: int | None) -> tuple[list[int], list[int]]:
-    """explain rf's layers: one kernel and one stride per layer (a single value repeats)."""
-    kernels = ints(kernel, "kernel")
+def per_flag(text: str | None, what: str, rank: int, default: int | None = None, *, lang: str = "en", low: int = 1
+             ) -> Axes:
+    """One value for every axis, or one per axis (`--kernel 3,5` on a 2-axis `--input 8,8`)."""
+    values = ints(text, what, lang=lang)
+    if not values:
+        if default is None:
+            raise teaching_error(lang, "err.needs", what=what)
+        return default
+    if len(values) not in (1, rank):
+        raise teaching_error(lang, "err.per_axis", what=what, count=len(values), rank=rank)
+    if min(values) < low:
+        raise teaching_error(lang, "err.one_positive" if low else "err.one_nonnegative", what=what)
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def padding_flag(text: str | None, rank: int, *, allow_modes: bool, lang: str = "en") -> Padding:
+    """--padding: a number per axis, or (for a conv) a mode: same, valid, tf_same, same_upper, same_lower."""
+    if text is not None and not text.strip().replace(",", "").isdigit():
+        mode = text.strip().lower()
+        if allow_modes and mode in PADDING_MODES:
+            return mode
+        raise teaching_error(lang, "err.padding_mode" if allow_modes else "err.ints", what="padding",
+                             text=repr(text), modes=", ".join(PADDING_MODES))
+    return per_flag(text, "padding", rank, 0, lang=lang, low=0)
+
+
+def rf_stack(kernel: str | None, stride: str | None, layers: int | None, dilation: str | None = None, *,
+             lang: str = "en") -> tuple[list[int], list[int], list[int]]:
+    """explain rf's layers: one kernel, stride and dilation per layer (a single value repeats)."""
+    kernels = ints(kernel, "kernel", lang=lang)
     if not kernels:
-        raise UsageError("explain rf needs --kernel", hint="convcalc explain rf --kernel 3 --layers 3")
+        raise teaching_error(lang, "err.rf_kernel")
     if layers is not None:
         kernels = kernels * layers if len(kernels) == 1 else kernels
-    strides = ints(stride, "stride") or [1]
+    strides = ints(stride, "stride", lang=lang) or [1]
     strides = strides * len(kernels) if len(strides) == 1 else strides
-    if len(strides) != len(kernels) or min(kernels + strides) < 1:
-        raise UsageError("give one positive --stride per layer, or one for all", hint="--kernel 3,3,3 --stride 1,2,1")
-    return kernels, strides
+    dilations = ints(dilation, "dilation", lang=lang) or [1]
+    if len(dilations) != 1 and len(kernels) == 1:
+        kernels = kernels * len(dilations)
+        strides = strides * len(dilations) if len(strides) == 1 else strides
+    dilations = dilations * len(kernels) if len(dilations) == 1 else dilations
+    if len(strides) != len(kernels) or len(dilations) != len(kernels) or min(kernels + strides + dilations) < 1:
+        raise teaching_error(lang, "err.rf_layers")
+    return kernels, strides, dilations
 
 
-def known(text: str | None, what: str, default: int | None = None) -> int | str | None:
+def known(text: str | None, what: str, default: int | None = None, *, lang: str = "en") -> int | str | None:
     """A solve option: a number, '?' (solve for it), or absent (solve for it, unless it has a default)."""
     if text is None:
         return default
@@ -64,38 +98,41 @@ def known(text: str | None, what: str, default: int | None = None) -> int | str 
     if what == "output" and text.strip().lower() == "same":
         return "same"
     if not text.strip().isdigit():
-        raise UsageError(f"--{what} must be a whole number or '?' (got {text!r})")
+        raise teaching_error(lang, "err.known", what=what, text=repr(text))
     return int(text)
 
 
 def solve_givens(
     size: str | None, output: str | None, kernel: str | None, stride: str | None, padding: str | None,
-    dilation: str | None,
+    dilation: str | None, output_padding: str | None = None, *, transposed: bool = False, lang: str = "en",
 ) -> dict[str, int | str | None]:
     """solve's knowns and unknowns (None), checked: enough is given and no size is 0."""
     given = {
-        "input": known(size, "input"),
-        "output": known(output, "output"),
-        "kernel": known(kernel, "kernel"),
-        "stride": known(stride, "stride"),
-        "padding": known(padding, "padding"),
-        "dilation": known(dilation, "dilation", 1),
+        "input": known(size, "input", lang=lang),
+        "output": known(output, "output", lang=lang),
+        "kernel": known(kernel, "kernel", lang=lang),
+        "stride": known(stride, "stride", lang=lang),
+        "padding": known(padding, "padding", lang=lang),
+        "dilation": known(dilation, "dilation", 1, lang=lang),
     }
+    if transposed:
+        given["output_padding"] = known(output_padding, "output_padding", lang=lang)
+        if given["output"] == "same":
+            raise teaching_error(lang, "err.transposed_same")
+    elif output_padding is not None:
+        raise teaching_error(lang, "err.output_padding_needs_transposed")
     if given["input"] is None and not isinstance(given["output"], int):
-        raise UsageError("solve needs the input size or a numeric output size", hint="--input 32 --output 16 ...")
-    for key in ("kernel", "stride", "dilation", "input"):
+        raise teaching_error(lang, "err.solve_needs")
+    for key in ("kernel", "stride", "dilation", "input", "output"):
         if given[key] == 0:
-            raise UsageError(f"--{key} must be at least 1")
+            raise teaching_error(lang, "err.at_least_one", what=key)
     return given
 
 
-def position(at: str, layer: str, output_shape: tuple[int, ...]) -> tuple[int, ...]:
+def position(at: str, layer: str, output_shape: tuple[int, ...], *, lang: str = "en") -> tuple[int, ...]:
     """--at ROW,COL as an output position of `layer` (one index per spatial axis, from 0)."""
-    where = tuple(ints(at, "--at"))
+    where = tuple(ints(at, "--at", lang=lang))
     spatial = output_shape[2:]
     if len(where) != len(spatial) or any(p >= n for p, n in zip(where, spatial)):
-        raise UsageError(
-            f"--at {at} is not an output position of {layer}, whose output is {'x'.join(map(str, spatial))}",
-            hint="positions count from 0, one per spatial axis: --at ROW,COL",
-        )
+        raise teaching_error(lang, "err.at", at=at, layer=layer, shape="x".join(map(str, spatial)))
     return where

@@ -12,6 +12,7 @@ entry here, its `quiz.<id>` message in each catalogue, and its place in `LEVELS`
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from fractions import Fraction
 from typing import Any
 
 from convcalc.errors import SpecError
+from convcalc.formats import decimal
 from convcalc.layers.rf import AxisRF
+from convcalc.layers.window import AxisWindow
 from convcalc.teach import explain, solve
 from convcalc.teach.grid import Grid, Number, convolve, grid_lines, text
 from convcalc.teach.text import say
@@ -30,7 +33,8 @@ TOLERANCE = Fraction(1, 100)  # 2.33 for 7/3 is right; answers are compared to t
 
 
 def same(expected: Any, got: Any) -> bool:
-    """Numbers to two decimals; shapes as lists or '6x28x28'; matrices element by element."""
+    """Numbers to two decimals; shapes as lists or '6x28x28'; matrices element by element (or as
+    one flat list in row order); a list of equal numbers for a one-number answer (3x3 for 3)."""
     if isinstance(got, str) and "x" in got and isinstance(expected, list):
         try:
             got = [int(part) for part in got.lower().split("x")]
@@ -39,7 +43,13 @@ def same(expected: Any, got: Any) -> bool:
     if isinstance(expected, list):
         if isinstance(got, (int, float)) and not isinstance(got, bool) and len(set(map(str, expected))) == 1:
             return same(expected[0], got)  # one number for equal axes
+        if (isinstance(got, list) and expected and all(isinstance(row, list) for row in expected)
+                and not any(isinstance(g, list) for g in got) and len(got) == sum(len(row) for row in expected)):
+            flat = [v for row in expected for v in row]
+            return all(same(e, g) for e, g in zip(flat, got))  # a matrix written as one flat list
         return isinstance(got, list) and len(got) == len(expected) and all(same(e, g) for e, g in zip(expected, got))
+    if isinstance(got, list):
+        return bool(got) and expected is not None and all(same(expected, g) for g in got)  # 3x3 for 3
     if expected is None or got is None or isinstance(got, bool):
         return expected is got
     try:
@@ -80,14 +90,14 @@ def _draw_output_size(rng: random.Random, level: str) -> Given:
     return {"n": max(n, f), "f": f, "s": s, "p": p}
 
 
-def _window(g: Given) -> explain.Window:
-    return explain.Window(g["n"], g["f"], g["s"], g["p"])
+def _window(g: Given) -> AxisWindow:
+    return explain.axis(g["n"], g["f"], g["s"], g["p"])
 
 
 OUTPUT_SIZE = QuestionType(
     "output_size",
     draw=_draw_output_size,
-    answer=lambda g: _window(g).floor,
+    answer=lambda g: explain.floor_of(_window(g)),
     worked=lambda lang, g: explain.output_size(lang, _window(g)),
 )
 
@@ -104,7 +114,7 @@ PARAMS = QuestionType(
     "params",
     draw=_draw_params,
     answer=lambda g: (g["f"] * g["f"] * g["c"] + 1) * g["k"],
-    worked=lambda lang, g: explain.conv_params(lang, g["f"], g["c"], g["k"]),
+    worked=lambda lang, g: explain.conv_params(lang, (g["f"], g["f"]), g["c"], g["k"]),
 )
 
 
@@ -148,7 +158,7 @@ def _padding_problem(g: Given) -> dict[str, int | str | None]:
 
 def _padding(g: Given) -> int | None:
     _, solutions, _ = solve.solve(_padding_problem(g))
-    return min((sol.window.p for sol in solutions), default=None)
+    return min((sol.window.before for sol in solutions), default=None)
 
 
 PADDING = QuestionType(
@@ -249,21 +259,27 @@ def worked(lang: str, question: Question) -> list[str]:
 
 
 def shown(value: Any) -> str:
-    """An answer as a student would write it."""
+    """An answer as a student would write it; anything a student wrote, shown as it is."""
     if isinstance(value, list):
-        return "[" + ", ".join("[" + ", ".join(text(v) for v in row) + "]" for row in value) + "]"
-    return "—" if value is None else text(value)
+        return "[" + ", ".join(shown(v) for v in value) + "]"
+    if value is None:
+        return "—"
+    if isinstance(value, bool) or not isinstance(value, (int, float, Fraction)):
+        return str(value)
+    if isinstance(value, float):
+        return decimal(value, 4) if math.isfinite(value) else str(value)
+    return text(value)
 
 
 def questions_markdown(lang: str, seed: int, level: str, questions: list[Question]) -> str:
-    lines = [f"# {say(lang, 'quiz.title', seed=seed, level=level)}", "", say(lang, "quiz.answer_format"), ""]
+    lines = [f"# {say(lang, 'quiz.title', seed=seed, level=say(lang, f'level.{level}'))}", "", say(lang, "quiz.answer_format"), ""]
     for q in questions:
         lines += [f"**{q.id}.** {prompt(lang, q)}", ""]
     return "\n".join(lines)
 
 
 def key_markdown(lang: str, seed: int, level: str, questions: list[Question]) -> str:
-    lines = [f"# {say(lang, 'quiz.key_title', seed=seed, level=level)}", ""]
+    lines = [f"# {say(lang, 'quiz.key_title', seed=seed, level=say(lang, f'level.{level}'))}", ""]
     for q in questions:
         lines += [f"**{q.id}.** {prompt(lang, q)}", "", f"**{shown(answer(q))}**", "", "```", *worked(lang, q), "```", ""]
     return "\n".join(lines)

@@ -1,8 +1,11 @@
 """`convcalc solve`: the missing hyperparameter(s) of one conv layer, every integer solution.
 
-The relation is PyTorch's O = floor((N + 2P − D·(F − 1) − 1)/S) + 1. A solution that divides
-exactly is marked exact; one that PyTorch floors to the wanted size is listed too, with the
-arithmetic, because homework usually wants the exact one and PyTorch accepts both.
+The relation is PyTorch's O = floor((N + 2P − D·(F − 1) − 1)/S) + 1, and each candidate is
+checked by the layer's own rule (`Conv.window`, `ConvTranspose.window` with `--transposed`), so
+solve can never offer a size the table would not compute. Solutions are listed best first: exact
+divisions, then those PyTorch floors while still covering every input pixel, then those that
+leave input rows uncovered; a padding at least the (effective) kernel is degenerate (edge
+outputs see only zeros) and comes last, marked.
 """
 
 from __future__ import annotations
@@ -10,25 +13,60 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-from convcalc.teach.explain import INDENT, Window
-from convcalc.teach.text import number, say
+from convcalc.formats import decimal
+from convcalc.layers.conv import Conv, ConvTranspose
+from convcalc.layers.tensor import LayerError
+from convcalc.layers.window import AxisWindow
+from convcalc.teach.explain import INDENT, floor_of, substituted, verdict_of
+from convcalc.teach.text import say
 
 SEARCH = {"kernel": range(1, 12), "stride": range(1, 5), "padding": range(11), "dilation": range(1, 5)}
 ORDER = ("input", "output", "kernel", "stride", "padding", "dilation")
 SHOWN = 24
+RANK = {"fits": 0, "padding-only": 1, "uncovered": 2}
+
+Givens = dict[str, int | str | None]
 
 
 @dataclass(frozen=True, slots=True)
 class Solution:
-    window: Window
+    window: AxisWindow
     output: int
+    transposed: bool = False
 
     @property
     def exact(self) -> bool:
-        return self.window.exact.denominator == 1
+        return self.transposed or self.window.whole
+
+    @property
+    def verdict(self) -> str:
+        return "fits" if self.transposed else verdict_of(self.window, self.output)
+
+    @property
+    def degenerate(self) -> bool:
+        """Padding at least the effective kernel: some outputs see only the padding's zeros."""
+        return not self.transposed and self.window.before >= self.window.effective
 
 
-def solve(given: dict[str, int | str | None]) -> tuple[list[str], list[Solution], list[Solution]]:
+def _conv(n: int, f: int, s: int, p: int, d: int) -> Solution | None:
+    """The engine's conv window for these values, or None when the rule refuses them."""
+    try:
+        window = Conv(out_channels=1, kernel_size=f, stride=s, padding=p, dilation=d).window((n,))
+    except LayerError:
+        return None
+    return Solution(window.axes[0], window.outputs[0])
+
+
+def _transposed(n: int, f: int, s: int, p: int, d: int, op: int) -> Solution | None:
+    try:
+        window = ConvTranspose(out_channels=1, kernel_size=f, stride=s, padding=p, dilation=d,
+                               output_padding=op).window((n,))
+    except LayerError:
+        return None
+    return Solution(window.axes[0], window.outputs[0], transposed=True)
+
+
+def solve(given: Givens, transposed: bool = False) -> tuple[list[str], list[Solution], list[Solution]]:
     """Unknowns (the keys given as None), solutions, and when there are none the nearest misses.
 
     `given["output"]` may be "same": the size TensorFlow's SAME keeps, ceil(N/S) (N at stride 1).
@@ -40,63 +78,119 @@ def solve(given: dict[str, int | str | None]) -> tuple[list[str], list[Solution]
     for values in itertools.product(*(SEARCH[key] for key in searched)):
         known = {**given, **dict(zip(searched, values))}
         f, s, p, d = (int(known[k]) for k in ("kernel", "stride", "padding", "dilation"))  # type: ignore[arg-type]
-        for n in _inputs(known, f, s, p, d):
-            window = Window(n, f, s, p, d)
-            if window.span < 0:
-                continue
-            target = known["output"]
-            want = -(-n // s) if target == "same" else target
-            if want is None or window.floor == want:
-                solutions.append(Solution(window, window.floor))
-            elif isinstance(want, int):
-                near.append((abs(window.floor - want), Solution(window, window.floor)))
-    solutions.sort(key=lambda sol: (not sol.exact, *(_value(sol.window, k) for k in unknowns)))
+        extras = [int(given.get("output_padding") or 0)] if not transposed else _extras(given, s, d)
+        for op in extras:
+            for n in _inputs(known, f, s, p, d, op, transposed):
+                found = _transposed(n, f, s, p, d, op) if transposed else _conv(n, f, s, p, d)
+                if found is None:
+                    continue
+                target = known["output"]
+                want = -(-n // s) if target == "same" else target
+                if want is None or found.output == want:
+                    solutions.append(found)
+                elif isinstance(want, int):
+                    near.append((abs(found.output - want), found))
+    solutions.sort(key=lambda sol: (sol.degenerate, RANK[sol.verdict], *(value(sol, k) for k in unknowns)))
     nearest = [sol for gap, sol in sorted(near, key=lambda item: item[0]) if gap == min(g for g, _ in near)][:3] if near else []
     return unknowns, solutions, ([] if solutions else nearest)
 
 
-def _inputs(known: dict[str, int | str | None], f: int, s: int, p: int, d: int) -> range:
-    """The input sizes to try: the given one, or every N whose floored output is the wanted one."""
+def _extras(given: Givens, s: int, d: int) -> list[int]:
+    """A transposed conv's output_padding: the given one, or every one PyTorch allows (below max(S, D))."""
+    if given.get("output_padding") is not None:
+        return [int(given["output_padding"])]  # type: ignore[arg-type]
+    return list(range(max(s, d)))
+
+
+def _inputs(known: Givens, f: int, s: int, p: int, d: int, op: int, transposed: bool) -> range:
+    """The input sizes to try: the given one, or every N whose output is the wanted one."""
     if known.get("input") is not None:
         n = int(known["input"])  # type: ignore[arg-type]
         return range(n, n + 1)
     target = known.get("output")
     if not isinstance(target, int):
         return range(0)
+    if transposed:
+        top = target - 1 + 2 * p - d * (f - 1) - op
+        return range(top // s + 1, top // s + 2) if top >= 0 and top % s == 0 else range(0)
     low = (target - 1) * s + (d * (f - 1) + 1) - 2 * p
     return range(max(1, low), max(1, low + s))
 
 
-def _value(window: Window, key: str) -> int:
-    return {"input": window.n, "output": window.floor, "kernel": window.f, "stride": window.s, "padding": window.p,
-            "dilation": window.d}[key]
+def value(sol: Solution, key: str) -> int:
+    w = sol.window
+    return {"input": w.size, "output": sol.output, "kernel": w.kernel, "stride": w.stride, "padding": w.before,
+            "dilation": w.dilation, "output_padding": w.output_padding}[key]
 
 
-def render(lang: str, given: dict[str, int | str | None]) -> tuple[list[str], bool]:
+def calculation(sol: Solution) -> str:
+    """The formula with the numbers in, and its value."""
+    w = sol.window
+    if sol.transposed:
+        return (f"({w.size} − 1)·{w.stride} − {2 * w.before} + {w.dilation}·({w.kernel} − 1) + {w.output_padding} + 1"
+                f" = {sol.output}")
+    return f"{substituted(w)} = {decimal(w.exact)}"
+
+
+def render(lang: str, given: Givens, transposed: bool = False) -> tuple[list[str], bool]:
     """The solve command's text, and whether any solution exists."""
-    unknowns, solutions, nearest = solve(given)
-    names = ", ".join(say(lang, f"name.{key}") for key in unknowns)
-    known = ", ".join(f"{say(lang, 'name.' + key)} {value}" for key, value in given.items() if value is not None)
+    comma = say(lang, "comma")
+    unknowns, solutions, nearest = solve(given, transposed)
+    if transposed:
+        unknowns = unknowns + (["output_padding"] if given.get("output_padding") is None else [])
+    names = comma.join(say(lang, f"name.{key}") for key in unknowns)
+    known = comma.join(f"{say(lang, 'name.' + key)} {value_text(lang, v)}" for key, v in given.items() if v is not None)
     if not unknowns:  # a check: the given values, worked out
-        window = Window(*(int(given[k]) for k in ("input", "kernel", "stride", "padding", "dilation")))  # type: ignore[arg-type]
-        calc = f"{window.substituted()} = {number(window.exact)}"
-        lines = [INDENT + say(lang, "solve.check", calc=calc, o=window.floor)]
-        return lines, given["output"] in (window.floor, "same" if window.floor == -(-window.n // window.s) else None)
-    ranges = ", ".join(
+        n, f, s, p, d = (int(given[k]) for k in ("input", "kernel", "stride", "padding", "dilation"))  # type: ignore[arg-type]
+        if transposed:
+            checked = _transposed(n, f, s, p, d, int(given.get("output_padding") or 0))
+        else:
+            checked = _conv(n, f, s, p, d)
+        if checked is None:
+            return [INDENT + say(lang, "solve.check_refused")], False
+        lines = [INDENT + say(lang, "solve.check", calc=calculation(checked), o=checked.output)]
+        same = checked.output == -(-checked.window.size // checked.window.stride)
+        return lines, given["output"] in (checked.output, "same" if same else None)
+    ranges = comma.join(
         f"{say(lang, 'name.' + key)} {SEARCH[key].start}..{SEARCH[key].stop - 1}" for key in unknowns if key in SEARCH
     )
-    lines = [say(lang, "solve.title", unknowns=names), INDENT + say(lang, "solve.given", given=known)]
+    title = "solve.title_transposed" if transposed else "solve.title"
+    lines = [say(lang, title, unknowns=names), INDENT + say(lang, "solve.given", given=known)]
+    target, size = given.get("output"), given.get("input")
+    if not transposed and isinstance(target, int) and isinstance(size, int) and target > size:
+        lines.append(INDENT + say(lang, "solve.upsample", n=size, o=target))
+    if transposed and isinstance(target, int) and isinstance(size, int) and target < size:
+        lines.append(INDENT + say(lang, "solve.downsample", n=size, o=target))
     for sol in solutions[:SHOWN]:
-        values = ", ".join(f"{say(lang, 'name.' + key)} {_value(sol.window, key)}" for key in unknowns)
-        calc = f"{sol.window.substituted()} = {number(sol.window.exact)}"
-        how = say(lang, "solve.exact") if sol.exact else say(lang, "solve.floors", exact=number(sol.window.exact), o=sol.output)
-        lines.append(INDENT + say(lang, "solve.solution", values=values, calc=f"{calc} ({how})"))
+        values = comma.join(f"{say(lang, 'name.' + key)} {value(sol, key)}" for key in unknowns)
+        lines.append(INDENT + say(lang, "solve.solution", values=values, calc=calculation(sol), how=_how(lang, sol)))
     if solutions:
-        lines.append(INDENT + say(lang, "solve.count", count=len(solutions), ranges=ranges or "—"))
+        key = "solve.count" if ranges else "solve.count_unsearched"
+        lines.append(INDENT + say(lang, key, count=len(solutions), ranges=ranges))
         return lines, True
-    target = given.get("output")
-    lines.append(INDENT + say(lang, "solve.none", unknowns=names, o=target, ranges=ranges or "—"))
+    key = "solve.none" if ranges else "solve.none_unsearched"
+    lines.append(INDENT + say(lang, key, unknowns=names, o=value_text(lang, target), ranges=ranges))
     for sol in nearest:
-        values = ", ".join(f"{say(lang, 'name.' + key)} {_value(sol.window, key)}" for key in unknowns)
-        lines.append(INDENT + say(lang, "solve.nearest", values=values, o=f"{sol.window.substituted()} = {number(sol.window.exact)} → {sol.output}"))
+        values = comma.join(f"{say(lang, 'name.' + key)} {value(sol, key)}" for key in unknowns)
+        lines.append(INDENT + say(lang, "solve.nearest", values=values, o=f"{calculation(sol)} → {sol.output}"))
     return lines, False
+
+
+def value_text(lang: str, v: int | str | None) -> str:
+    return say(lang, "solve.same") if v == "same" else str(v)
+
+
+def _how(lang: str, sol: Solution) -> str:
+    """Why this solution gives the size: exact, floored (padding only or rows lost), degenerate."""
+    if sol.transposed or sol.exact:
+        how = say(lang, "solve.exact")
+    elif sol.verdict == "padding-only":
+        how = say(lang, "solve.floors_padding", exact=decimal(sol.window.exact), o=sol.output)
+    else:
+        how = say(lang, "solve.floors", exact=decimal(sol.window.exact), o=sol.output, count=sol.window.unseen(sol.output))
+    if sol.degenerate:
+        how += say(lang, "sep") + say(lang, "solve.degenerate")
+    return how
+
+
+__all__ = ["SEARCH", "Solution", "floor_of", "render", "solve", "value"]

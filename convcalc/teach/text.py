@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
+from convcalc.errors import UsageError
 from convcalc.teach import lang_en, lang_zh
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": lang_en.MESSAGES, "zh": lang_zh.MESSAGES}
@@ -15,12 +15,20 @@ def say(lang: str, key: str, **values: Any) -> str:
     return CATALOGUES[lang][key].format(**values)
 
 
-def number(value: float | Fraction) -> str:
-    """Whole numbers as integers; others to two decimals, as the lecture writes 2.33."""
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return str(value.numerator)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int):
-        return str(value)
-    return f"{float(value):.2f}".rstrip("0").rstrip(".")
+class TeachingError(UsageError):
+    """A teaching command's error in the language asked for: message, hint and their labels."""
+
+    def __init__(self, lang: str, message: str, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.lang = lang
+
+    def render(self) -> str:
+        head = say(self.lang, "err.label", message=self.message)
+        return head if self.hint is None else head + "\n  " + say(self.lang, "err.hint", hint=self.hint)
+
+
+def teaching_error(lang: str, key: str, *, hint_key: str | None = None, **values: Any) -> TeachingError:
+    """The error `key` of the catalogue, with its hint `key.hint` (or `hint_key`) when there is one."""
+    hint_id = hint_key or f"{key}.hint"
+    hint = say(lang, hint_id, **values) if hint_id in CATALOGUES[lang] else None
+    return TeachingError(lang, say(lang, key, **values), hint)
