@@ -77,6 +77,9 @@ def _ms(seconds: float) -> str:
 def child_env() -> dict[str, str]:
     """The checkout's package first on the path, so the bench measures this tree."""
     env = dict(os.environ)
+    # Measure convcalc as pip installs it, with its bytecode compiled: a shell that sets
+    # PYTHONDONTWRITEBYTECODE would otherwise recompile every module in every run.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
     return env
 
@@ -206,7 +209,7 @@ def machine() -> str:
 
 
 def has_check(convcalc: Sequence[str], env: dict[str, str]) -> bool:
-    result = subprocess.run([*convcalc, "check", "--help"], capture_output=True, env=env, cwd=ROOT)
+    result = subprocess.run([*convcalc, "check", "--help"], check=False, capture_output=True, env=env, cwd=ROOT)
     return result.returncode == 0
 
 
@@ -307,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows_n = len(analyze(parse_spec(text, str(path))).layers)
                 label = f"{kind} of {size_label(n)} layers ({rows_n:,} rows, {len(text) / 2**20:.1f} MB YAML)"
                 inside = Row(f"load + analyse {label}, in process")
-                measure_in_process(inside, lambda: analyze(parse_spec(text, str(path))), repeats)
+                measure_in_process(inside, lambda t=text, p=str(path): analyze(parse_spec(t, p)), repeats)
                 outside = Row(f"load + analyse {label}, fresh process")
                 measure_fresh(launcher, [(outside, [*python, "-c", ANALYSE, str(path)])], repeats, env)
                 generated[kind, n] = (inside, outside)
