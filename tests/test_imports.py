@@ -34,3 +34,18 @@ def test_the_cli_does_not_import_torch_or_numpy():
 @pytest.mark.parametrize("module", MODULES)
 def test_every_module_imports_alone(module):
     subprocess.run([sys.executable, "-c", f"import {module}"], check=True)
+
+
+def test_json_summary_loads_neither_rich_nor_torch():
+    """`--format json` never needs Rich (the table alone does): a CLI run, in a fresh interpreter."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from convcalc.cli import main\n"
+        "sys.argv = ['convcalc', 'summary', 'examples/resnet50.yaml', '--format', 'json']\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main()\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=root).stdout
+    assert not set(out.split()) & {"rich", "torch", "numpy"}

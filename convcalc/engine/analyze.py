@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from math import prod
 
+from convcalc.engine.collector import collector_paused
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, training_bytes
 from convcalc.engine.report import GroupRef, LayerResult, Report, Totals
 from convcalc.errors import Diagnostic, SpecError
@@ -224,7 +225,7 @@ class _Walk(Visitor[TensorInfo]):
                 window=window,
             )
         )
-        return replace(out, producer=name)
+        return TensorInfo(out.shape, out.rf, out.nominal, out.layout, name)  # `replace` would cost more than the row
 
 
 def trace(network: Network, *, batch: int | None = None, strict: bool = False) -> Trace:
@@ -235,11 +236,12 @@ def trace(network: Network, *, batch: int | None = None, strict: bool = False) -
     """
     batch = network.batch if batch is None else batch
     walk_ = _Walk(batch, strict)
-    try:
-        out: TensorInfo | None = walk(network.layers, _input_tensor(network.input_shape), walk_)
-        refusal = None
-    except _Refused as stopped:
-        out, refusal = None, stopped.refusal
+    with collector_paused():
+        try:
+            out: TensorInfo | None = walk(network.layers, _input_tensor(network.input_shape), walk_)
+            refusal = None
+        except _Refused as stopped:
+            out, refusal = None, stopped.refusal
     return Trace(tuple(walk_.rows), tuple(walk_.diagnostics), batch, out, refusal)
 
 

@@ -208,13 +208,31 @@ class ArgValue:
 
 
 def canonical_names(kind: type[KindBase]) -> dict[str, str]:
-    """Every accepted spelling of every argument (PyTorch name and aliases) -> PyTorch name."""
-    names: dict[str, str] = {}
-    for f in dataclasses.fields(kind):  # type: ignore[arg-type]  # every registered kind is a dataclass
-        names[f.name] = f.name
-        for alias in f.metadata.get("aliases", ()):
-            names[alias] = f.name
+    """Every accepted spelling of every argument (PyTorch name and aliases) -> PyTorch name.
+
+    Worked out once per kind (a class's fields do not change); callers must not modify it.
+    """
+    names = _NAMES.get(kind)
+    if names is None:
+        names = {}
+        for f in dataclasses.fields(kind):  # type: ignore[arg-type]  # every registered kind is a dataclass
+            names[f.name] = f.name
+            for alias in f.metadata.get("aliases", ()):
+                names[alias] = f.name
+        _NAMES[kind] = names
     return names
+
+
+def _fields(kind: type[KindBase]) -> dict[str, dataclasses.Field[Any]]:
+    """A kind's fields by name, worked out once per kind."""
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _FIELDS[kind] = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
+    return found
+
+
+_NAMES: dict[type[KindBase], dict[str, str]] = {}
+_FIELDS: dict[type[KindBase], dict[str, dataclasses.Field[Any]]] = {}
 
 
 def describe(value: Any) -> str:
@@ -235,7 +253,7 @@ def bind_args(
     Returns the instance and, for each PyTorch argument name, the span of its value.
     """
     names = canonical_names(kind)
-    fields = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]  # kinds are dataclasses
+    fields = _fields(kind)
     values: dict[str, Any] = {}
     spans: dict[str, Span] = {}
     for key, raw in args.items():

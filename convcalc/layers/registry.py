@@ -27,6 +27,7 @@ class Entry:
 
 
 _REGISTRY: dict[str, Entry] = {}
+_FOUND: dict[str, Entry] = {}  # spellings as written -> entry, so a 100k-layer spec normalises each once
 
 
 def normalize(name: str) -> str:
@@ -51,13 +52,19 @@ def register(family: str, *also: str, ranked: bool = False) -> Callable[[type[K]
             if key in _REGISTRY:
                 raise RuntimeError(f"layer kind spelling {name!r} registered twice")
             _REGISTRY[key] = entry
+        _FOUND.clear()
         return kind
 
     return add
 
 
 def lookup(name: str) -> Entry | None:
-    return _REGISTRY.get(normalize(name))
+    entry = _FOUND.get(name)
+    if entry is None:
+        entry = _REGISTRY.get(normalize(name))
+        if entry is not None:
+            _FOUND[name] = entry
+    return entry
 
 
 def spellings() -> list[str]:

@@ -34,7 +34,10 @@ class AxisRF:
 
     @property
     def center(self) -> Exact:
-        return exact(self.start + Fraction(self.size - 1, 2))
+        span, start = self.size - 1, self.start
+        if type(span) is int and type(start) is int and not span % 2:
+            return start + span // 2  # the common case, without building a Fraction
+        return exact(start + Fraction(span, 2))
 
     def then(self, kernel: int, stride: Exact, pad_before: Exact) -> AxisRF:
         """One more sliding window on top: r += (k_eff − 1)·j, u −= p·j, j *= s.

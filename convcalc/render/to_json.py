@@ -6,6 +6,8 @@ The data itself is `convcalc.engine.as_dict.report_dict`, shared with `Report.to
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
+from typing import Any
 
 from convcalc.engine.as_dict import report_dict
 from convcalc.engine.report import Report
@@ -14,4 +16,58 @@ __all__ = ["report_dict", "to_json"]
 
 
 def to_json(report: Report) -> str:
-    return json.dumps(report_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return dumps(report_dict(report)) + "\n"
+
+
+def dumps(value: Any) -> str:
+    """`json.dumps(value, indent=2, ensure_ascii=False)`, byte for byte, about three times faster.
+
+    The standard library gives up its C encoder as soon as `indent` is set, and its Python
+    encoder (generators, one chunk per token) was the largest single cost of `--format json`
+    on a large report. Only what a report holds is handled here (dicts with string keys, lists,
+    strings, ints, finite floats, bools, None); anything else takes the standard path.
+    """
+    try:
+        return _encode(value, "\n")
+    except _Unusual:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+class _Unusual(Exception):
+    """A value the fast path does not write the way `json.dumps` would (non-str keys, nan, ...)."""
+
+
+_FLOAT_LIMIT = float("inf")
+
+
+def _encode(value: Any, newline: str) -> str:
+    """`value` as indented JSON; `newline` is a newline followed by the current indentation."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is dict:
+        if not value:
+            return "{}"
+        inner = newline + "  "
+        parts = []
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            parts.append(f"{encode_basestring(key)}: {_encode(item, inner)}")
+        return "{" + inner + ("," + inner).join(parts) + newline + "}"
+    if kind is list:
+        if not value:
+            return "[]"
+        inner = newline + "  "
+        return "[" + inner + ("," + inner).join([_encode(item, inner) for item in value]) + newline + "]"
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if kind is float and -_FLOAT_LIMIT < value < _FLOAT_LIMIT:
+        return float.__repr__(value)
+    raise _Unusual

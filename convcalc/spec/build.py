@@ -157,10 +157,13 @@ class _Scope:
     def _node(self, raw: RawNode) -> Node:
         if isinstance(raw, RawLayer):
             spec, family = build_layer(raw)
-            spans = dict(spec.arg_spans)
+            spans = spec.arg_spans
             if raw.shared_span is not None:
-                spans["shared"] = raw.shared_span
-            return replace(spec, name=self._name(raw.name, family), arg_spans=spans, shares=raw.shared)
+                spans = {**spans, "shared": raw.shared_span}
+            # Built directly rather than with dataclasses.replace: this runs once per layer.
+            return LayerSpec(
+                spec.kind, spec.args, self._name(raw.name, family), spec.span, spans, raw.shared, spec.rank, spec.label
+            )
         if isinstance(raw, RawBranches):
             paths = tuple(tuple(self._node(item) for item in path) for path in raw.paths)
             options = tuple(raw.options.items())

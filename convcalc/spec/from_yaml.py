@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from convcalc.engine.collector import collector_paused
 from convcalc.errors import SpecError
 from convcalc.layers import lookup
 from convcalc.layers.args import ArgValue
@@ -37,6 +38,28 @@ from convcalc.spec.yaml_guard import compose_checked, read_source
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TOP_KEYS = ("name", "input", "batch", "define", "layers", "constraints")  # constraints: read by convcalc.checks
 _scalars = yaml.constructor.SafeConstructor()
+# Plain scalars are built by calling their tag's constructor directly: `construct_object` would
+# also record every node in `_scalars.constructed_objects`, which is only cleared per document,
+# so this module-level constructor would keep every node of every spec read alive (and look
+# each one up first). Other tags (timestamps, binary, unknown ones) take the full path.
+_SCALAR_TAGS = {
+    f"tag:yaml.org,2002:{name}": yaml.constructor.SafeConstructor.yaml_constructors[f"tag:yaml.org,2002:{name}"]
+    for name in ("int", "float", "bool", "null")
+}
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    """The Python value of a scalar node, as `SafeConstructor` makes it."""
+    tag = node.tag
+    if tag == _STR_TAG:
+        return node.value
+    construct = _SCALAR_TAGS.get(tag)
+    if construct is not None:
+        return construct(_scalars, node)
+    value = _scalars.construct_object(node)
+    _scalars.constructed_objects.clear()
+    return value
 
 
 def load_spec(path: str | Path) -> Network:
@@ -47,7 +70,8 @@ def load_spec(path: str | Path) -> Network:
 
 def parse_spec(text: str, filename: str = "<spec>") -> Network:
     source = Source(filename, text)
-    return _Reader(source).network(compose_checked(text, source, Loader))
+    with collector_paused():
+        return _Reader(source).network(compose_checked(text, source, Loader))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +112,7 @@ class _Reader:
     def value(self, node: yaml.Node) -> Any:
         """A node as plain data, with `$parameters` substituted (only plain scalars, not quoted)."""
         if isinstance(node, yaml.ScalarNode):
-            value = _scalars.construct_object(node)
+            value = _scalar(node)
             if isinstance(value, str) and "$" in value and not node.style:
                 return substitute(value, self.env, self.span(node))
             return value
@@ -101,7 +125,7 @@ class _Reader:
             raise SpecError(f"{what} must be a mapping of keys to values", self.span(node))
         items, seen = [], set()
         for key_node, value_node in node.value:
-            key = _scalars.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 raise SpecError(f"keys in {what} must be names (got {self.value(key_node)!r})", self.span(key_node))
             if key in seen:

@@ -1,0 +1,29 @@
+"""Pausing CPython's cyclic garbage collector while a spec is read and analysed.
+
+Reading and analysing a spec allocates one long-lived object after another (YAML nodes, layer
+specs, report rows) and frees almost nothing, and makes no reference cycles. The collector
+cannot know that: each full collection walks every object alive, and full collections come
+more often as the heap grows, so with it running a 100k-layer spec took ~3× as long as without
+(yaml.compose alone: 0.6 s paused, 3.4 s running). Reference counting still frees everything
+as usual; only the cycle search waits until the work is done, and the collector's state is
+restored afterwards (nesting is fine: an inner pause leaves an outer one in place).
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Run the body with the cyclic garbage collector off; restore it (if it was on) afterwards."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
