@@ -8,10 +8,12 @@ never from each other or from this package, so every module imports alone with n
 from __future__ import annotations
 
 from convcalc.cli import summary, teach, verify  # import order is --help's order
+
+from convcalc.cli import pictures  # isort: skip  # diagram, report: after the rest in --help
 from convcalc.cli.app import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (summary, teach, verify)  # imported for their registrations on `app`
+_COMMANDS = (summary, teach, verify, pictures)  # imported for their registrations on `app`
 
 
 def main() -> None:

@@ -1,0 +1,79 @@
+"""`convcalc diagram`: pictures of a network, written to files.
+
+The pictures are built in `convcalc.pictures` (text in, text out); this module reads the spec,
+parses the options and writes the file atomically (a temporary file in the same folder, then
+`os.replace`), so a reader never sees half a picture. Without `-o` the picture goes to stdout.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from convcalc.cli.app import command, echo, warn
+from convcalc.errors import UsageError
+
+
+class Style(str, Enum):
+    volume = "volume"
+    flat = "flat"
+
+
+ITEMS = typer.Argument(..., help="A spec file (YAML), or layer strings with -i.", show_default=False)
+INPUT = typer.Option(None, "-i", "--input", help="Input shape for layer strings: CxHxW.")
+DEPTH = typer.Option(None, "--depth", "-d", min=1, help="Fold blocks deeper than N levels into one box (as summary).")
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write `text` to `path` via a temporary file in the same folder and `os.replace`."""
+    target = Path(path)
+    temporary: str | None = None
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False, newline=""
+        ) as handle:
+            temporary = handle.name
+            handle.write(text)
+        mask = os.umask(0)  # a temporary file is private; the picture gets the mode a plain open() would give
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)
+        os.replace(temporary, target)
+    except OSError as problem:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
+        hint = "check that the folder exists" if not target.parent.is_dir() else None
+        raise UsageError(f"cannot write '{path}': {problem.strerror or problem}", hint=hint) from None
+
+
+def _deliver(text: str, output: str | None) -> None:
+    if output is None:
+        echo(text, newline=False)
+    else:
+        write_atomic(output, text)
+
+
+@command()
+def diagram(
+    items: list[str] = ITEMS,
+    input_shape: str | None = INPUT,
+    output: str | None = typer.Option(None, "-o", "--output", help="SVG file to write (default: stdout)."),
+    style: Style = typer.Option(Style.volume, "--style", help="volume: 3D boxes sized by C×H×W; flat: compact blocks."),
+    depth: int | None = DEPTH,
+) -> None:
+    """An SVG picture of the network: volumes sized by C×H×W, or a flat block diagram."""
+    from convcalc.engine import analyze
+    from convcalc.pictures.flat import flat_svg
+    from convcalc.pictures.graph import fold_marked
+    from convcalc.pictures.volume import volume_svg
+    from convcalc.render.dispatch import diagnostic_lines
+    from convcalc.spec.read import read_network
+
+    report = analyze(read_network(items, input_shape, None))
+    folded_report, folded = fold_marked(report, depth)
+    text = (volume_svg if style is Style.volume else flat_svg)(folded_report, folded)
+    _deliver(text, output)
+    warn(diagnostic_lines(report))
