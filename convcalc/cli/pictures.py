@@ -56,6 +56,18 @@ def _deliver(text: str, output: str | None) -> None:
         write_atomic(output, text)
 
 
+def parse_at(text: str | None) -> tuple[int, ...] | None:
+    """`--at ROW,COL` (or one number for a 1-D layer), counted from 0."""
+    if text is None:
+        return None
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise UsageError(f"--at must be ROW,COL: whole numbers separated by a comma (got {text!r})",
+                         hint="for example --at 3,4 (counted from 0)") from None
+    return values
+
+
 @command()
 def diagram(
     items: list[str] = ITEMS,
@@ -63,8 +75,12 @@ def diagram(
     output: str | None = typer.Option(None, "-o", "--output", help="SVG file to write (default: stdout)."),
     style: Style = typer.Option(Style.volume, "--style", help="volume: 3D boxes sized by C×H×W; flat: compact blocks."),
     depth: int | None = DEPTH,
+    receptive_field: str | None = typer.Option(
+        None, "--receptive-field", "--rf", help="Draw the input pixels one output position of this layer sees."
+    ),
+    at: str | None = typer.Option(None, "--at", help="That position: ROW,COL from 0 (default: the centre)."),
 ) -> None:
-    """An SVG picture of the network: volumes sized by C×H×W, or a flat block diagram."""
+    """An SVG picture of the network: volumes, a flat block diagram, or a receptive field."""
     from convcalc.engine import analyze
     from convcalc.pictures.flat import flat_svg
     from convcalc.pictures.graph import fold_marked
@@ -72,8 +88,17 @@ def diagram(
     from convcalc.render.dispatch import diagnostic_lines
     from convcalc.spec.read import read_network
 
+    position = parse_at(at)
+    if position is not None and receptive_field is None:
+        raise UsageError("--at needs --receptive-field LAYER", hint="diagram SPEC --receptive-field conv3 --at 3,4")
     report = analyze(read_network(items, input_shape, None))
-    folded_report, folded = fold_marked(report, depth)
-    text = (volume_svg if style is Style.volume else flat_svg)(folded_report, folded)
+    if receptive_field is not None:
+        from convcalc.pictures.field import field_view
+        from convcalc.pictures.rfview import rf_svg
+
+        text = rf_svg(report, field_view(report, receptive_field, position))
+    else:
+        folded_report, folded = fold_marked(report, depth)
+        text = (volume_svg if style is Style.volume else flat_svg)(folded_report, folded)
     _deliver(text, output)
     warn(diagnostic_lines(report))
