@@ -1,4 +1,4 @@
-"""`convcalc diagram`: pictures of a network, written to files.
+"""`convcalc diagram` and `convcalc report`: pictures of a network, written to files.
 
 The pictures are built in `convcalc.pictures` (text in, text out); this module reads the spec,
 parses the options and writes the file atomically (a temporary file in the same folder, then
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import typer
 
-from convcalc.cli.app import command, echo, warn
+from convcalc.cli.app import BATCH, Dtype, Optimizer, command, echo, warn
 from convcalc.errors import UsageError
 
 
@@ -23,9 +23,16 @@ class Style(str, Enum):
     flat = "flat"
 
 
+class ReportStyle(str, Enum):
+    auto = "auto"
+    volume = "volume"
+    flat = "flat"
+
+
 ITEMS = typer.Argument(..., help="A spec file (YAML), or layer strings with -i.", show_default=False)
 INPUT = typer.Option(None, "-i", "--input", help="Input shape for layer strings: CxHxW.")
 DEPTH = typer.Option(None, "--depth", "-d", min=1, help="Fold blocks deeper than N levels into one box (as summary).")
+VOLUME_LIMIT = 30  # `report --style auto`: more drawn activations than this get the flat diagram
 
 
 def write_atomic(path: str, text: str) -> None:
@@ -102,3 +109,36 @@ def diagram(
         text = (volume_svg if style is Style.volume else flat_svg)(folded_report, folded)
     _deliver(text, output)
     warn(diagnostic_lines(report))
+
+
+@command()
+def report(
+    items: list[str] = ITEMS,
+    input_shape: str | None = INPUT,
+    output: str | None = typer.Option(None, "-o", "--output", help="HTML file to write (default: stdout)."),
+    batch: int | None = BATCH,
+    dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Element type for memory."),
+    optimizer: Optimizer = typer.Option(Optimizer.adam, "--optimizer", help="Optimizer for the training-memory estimate."),
+    style: ReportStyle = typer.Option(
+        ReportStyle.auto, "--style", help=f"The diagram's style; auto: volume up to {VOLUME_LIMIT} boxes, else flat."
+    ),
+    depth: int | None = DEPTH,
+) -> None:
+    """One self-contained HTML file: table, totals, warnings, diagram, interactive receptive fields."""
+    from convcalc.engine import analyze
+    from convcalc.pictures.flat import flat_svg
+    from convcalc.pictures.graph import build, fold_marked, nodes
+    from convcalc.pictures.page import html_report
+    from convcalc.pictures.volume import volume_svg
+    from convcalc.render.dispatch import diagnostic_lines
+    from convcalc.spec.read import read_network
+
+    network = read_network(items, input_shape, batch)
+    result = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value)
+    folded_report, folded = fold_marked(result, depth)
+    chosen = style.value
+    if style is ReportStyle.auto:
+        chosen = "volume" if len(nodes(build(folded_report, folded=folded))) <= VOLUME_LIMIT else "flat"
+    picture = (volume_svg if chosen == "volume" else flat_svg)(folded_report, folded)
+    _deliver(html_report(result, picture), output)
+    warn(diagnostic_lines(result))

@@ -131,6 +131,7 @@ def steps(report: Report, target: LayerResult) -> list[list[Step]]:
             hint="pick a layer before flatten / linear",
         )
     per_axis: list[list[Step]] = [[] for _ in range(rank)]
+    reads = report.input_shape  # what the row reads along the chain (a join: its chosen path's end)
     for row in rows:
         if row.receptive_field is None or len(row.output_shape) != rank + 2:
             raise UsageError(f"the receptive-field view cannot follow {row.name} ({row.kind}): it has no spatial layout")
@@ -141,7 +142,7 @@ def steps(report: Report, target: LayerResult) -> list[list[Step]]:
                 "each input over several outputs",
                 hint="`convcalc summary` gives its receptive field as numbers",
             )
-        if window is None and row.input_shape[2:] != row.output_shape[2:]:
+        if window is None and reads[2:] != row.output_shape[2:]:
             raise UsageError(
                 f"the receptive-field view cannot follow {row.name} ({row.kind}): it changes the spatial size "
                 "without a sliding window",
@@ -149,7 +150,7 @@ def steps(report: Report, target: LayerResult) -> list[list[Step]]:
             )
         for axis in range(rank):
             rf = row.receptive_field[axis]
-            common = {"name": row.name, "kind": row.kind, "size_in": row.input_shape[2 + axis],
+            common = {"name": row.name, "kind": row.kind, "size_in": reads[2 + axis],
                       "rf_start": _whole(rf.start, row), "rf_jump": _whole(rf.jump, row), "rf_size": _whole(rf.size, row)}
             if window is None:
                 per_axis[axis].append(Step(**common))  # type: ignore[arg-type]  # the keys are Step's fields
@@ -157,6 +158,7 @@ def steps(report: Report, target: LayerResult) -> list[list[Step]]:
                 a = window.axes[axis]
                 per_axis[axis].append(Step(**common, kernel=a.kernel, stride=a.stride,  # type: ignore[arg-type]
                                            dilation=a.dilation, before=a.before, window=True))
+        reads = row.output_shape
     return per_axis
 
 
