@@ -122,3 +122,12 @@ def test_the_3x3_stack_shades_7x7_in_the_browser(chromium, run, tmp_path):
     shaded = [a for t, a in elements(dom) if t == "rect" and "field" in a.get("class", "").split()]
     assert len(shaded) == 49
     assert {(int(a["data-row"]), int(a["data-col"])) for a in shaded} == {(r, c) for r in range(1, 8) for c in range(1, 8)}
+
+
+def test_dilated_taps_match_python_in_the_browser(chromium, run, tmp_path):
+    layers = ("conv:1,3,p=1", "conv:1,3,d=3,p=3")
+    page = write_report(run, tmp_path, "-i", "1x12x12", *layers)
+    dom = dump_dom(chromium, page, "rf=conv2&at=1,5", tmp_path / "profile")
+    view = field_view(analyze(read_network(layers, "1x12x12")), "conv2", (1, 5))
+    taps = {(int(float(a["cy"])), int(float(a["cx"]))) for t, a in elements(dom) if a.get("class") == "tap"}
+    assert len(taps) == len(view.axes[0].taps) * len(view.axes[1].taps) == 6 * 9

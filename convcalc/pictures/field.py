@@ -60,6 +60,7 @@ class AxisField:
     nested: tuple[tuple[str, Span1], ...]  # earlier windowed layers, innermost first
     taps: frozenset[int]  # input pixels read, padding included (negative or ≥ the input size)
     size: int  # the input's size along the axis
+    dilated: bool = False  # a window on the chain is dilated: its taps are worth marking
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +186,8 @@ def axis_field(chain_: list[Step], position: int) -> AxisField:
         if i > 0:  # an intermediate layer's padding reads nothing
             seen = {q for q in seen if 0 <= q < step.size_in}
     outer = field_of(target, position)
-    return AxisField(outer, tuple(reversed(nested)), frozenset(seen), chain_[0].size_in)
+    dilated = any(step.window and step.dilation > 1 for step in chain_)
+    return AxisField(outer, tuple(reversed(nested)), frozenset(seen), chain_[0].size_in, dilated)
 
 
 def field_view(report: Report, layer: str, at: tuple[int, ...] | None) -> FieldView:

@@ -32,7 +32,9 @@
       }
       if (i > 0) seen = new Set([...seen].filter((q) => q >= 0 && q < step[1]));
     }
-    return { field: fieldOf(chain[chain.length - 1], position), nested: nested.reverse(), taps: seen, size: chain[0][1] };
+    const dilated = chain.some((step) => step[6] && step[4] > 1);
+    return { field: fieldOf(chain[chain.length - 1], position), nested: nested.reverse(), taps: seen, size: chain[0][1],
+             dilated: dilated };
   }
 
   function viewRange(axis) {
@@ -51,7 +53,7 @@
 
   function draw(layer, at) {
     const axes = layer.axes.map((chain, k) => axisField(chain, at[k]));
-    const one = { field: [0, 0], nested: [], taps: new Set([0]), size: 1 };
+    const one = { field: [0, 0], nested: [], taps: new Set([0]), size: 1, dilated: false };
     const rowsAxis = axes.length > 1 ? axes[axes.length - 2] : one;
     const colsAxis = axes[axes.length - 1];
     const rows = viewRange(rowsAxis), cols = viewRange(colsAxis);
@@ -90,7 +92,7 @@
                    x: x(c[0]) + 1.5, y: y(r[0]) + 1.5, width: span(c) * cell - 3, height: span(r) * cell - 3,
                    fill: "none", stroke: NEST[k % NEST.length], "stroke-width": 2 }, svg);
     }
-    const gaps = (axis) => axis.taps.size !== span(axis.field);
+    const gaps = (axis) => axis.dilated && axis.taps.size !== span(axis.field);  // rfview.shows_taps
     if (cells && (gaps(rowsAxis) || gaps(colsAxis))) {
       for (const r of rowsAxis.taps) for (const c of colsAxis.taps) {
         el("circle", { class: "tap", cx: x(c) + cell / 2, cy: y(r) + cell / 2, r: Math.max(1.5, cell * 0.2), fill: "#1d3557" }, svg);
@@ -112,7 +114,7 @@
 
   function positions(layer) {
     const out = layer.out.length > 1 ? layer.out.slice(-2) : [1, layer.out[0]];
-    const cell = Math.max(3, Math.min(16, 224 / Math.max(out[0], out[1])));
+    const cell = Math.max(2, Math.min(14, 160 / Math.max(out[0], out[1])));
     const svg = el("svg", { width: out[1] * cell + 1, height: out[0] * cell + 1, id: "rf-positions-svg" });
     el("rect", { x: 0.5, y: 0.5, width: out[1] * cell, height: out[0] * cell, fill: "#f7f7f7", stroke: "#888888" }, svg);
     if (cell >= 6) {

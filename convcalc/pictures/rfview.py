@@ -15,6 +15,9 @@ FIELD, FIELD_INK, PAD, NEST = "#f4a259", "#c0581a", "#d9d9d9", ("#1d4e89", "#2a6
 HATCH = (
     '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
     '<rect width="6" height="6" fill="#eeeeee"/><line x1="0" y1="0" x2="0" y2="6" stroke="#9a9a9a" '
+    'stroke-width="2"/></pattern>'
+    '<pattern id="hatch-field" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+    '<rect width="6" height="6" fill="#f8c9a0"/><line x1="0" y1="0" x2="0" y2="6" stroke="#d98a4e" '
     'stroke-width="2"/></pattern></defs>'
 )
 CELLS_MAX, SIDE, MARGIN = 64, 560.0, 40.0
@@ -28,8 +31,8 @@ def view_range(axis: AxisField) -> Span1:
 
 
 def shows_taps(axis: AxisField) -> bool:
-    """Taps are worth dots where the read pixels leave gaps in the field."""
-    return len(axis.taps) != axis.field.size
+    """Taps are worth dots behind a dilated window, where the pixels read leave gaps in the field."""
+    return axis.dilated and len(axis.taps) != axis.field.size
 
 
 def _axes(view: FieldView) -> tuple[AxisField, AxisField]:
@@ -65,7 +68,7 @@ def rf_svg(report: Report, view: FieldView) -> str:
                 pad = not (inside(rows_axis, r) and inside(cols_axis, c))
                 hit = in_field(rows_axis, r) and in_field(cols_axis, c)
                 cls = "cell" + (" pad" if pad else "") + (" field" if hit else "")
-                fill = ("url(#hatch)" if pad else "#ffffff") if not hit else (FIELD if not pad else "#f8c9a0")
+                fill = ("url(#hatch)" if pad else "#ffffff") if not hit else (FIELD if not pad else "url(#hatch-field)")
                 body.append(svg.element("rect", {"class": cls, "data-row": r, "data-col": c, "x": x(c), "y": y(r),
                                                  "width": cell, "height": cell, "fill": fill, "stroke": "#bbbbbb",
                                                  "stroke-width": 0.5}))

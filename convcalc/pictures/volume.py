@@ -109,8 +109,8 @@ class VolumeStyle:
 
     def measure(self, node: Node) -> Extent:
         b = self.box(node)
-        width = max(b.w + b.ox + 4 * b.frames, svg.text_width(dims(node.shape), LABEL) * 0.5)
-        return Extent(width, b.h / 2 + b.oy + 4 * b.frames, b.h / 2 + 46)
+        width = max(b.w + b.ox, svg.text_width(dims(node.shape), LABEL) * 0.5)
+        return Extent(width, b.h / 2 + b.oy, b.h / 2 + 46 + 4 * b.frames)
 
     def gap(self, before: Item | None, item: Item) -> float:
         if before is None and isinstance(item, Node) and item.row is None:
@@ -127,10 +127,10 @@ def _cuboid(x: float, y: float, b: Box, colours: tuple[str, str]) -> list[str]:
     face, side = colours
     top, bottom, right = y - b.h / 2, y + b.h / 2, x + b.w
     parts = []
-    for k in range(b.frames, 0, -1):  # D: frames behind the box
-        dx, dy = 4.0 * k, -4.0 * k
+    for k in range(b.frames, 0, -1):  # D: a stack of frames, the earlier ones peeking out below-left
+        dx, dy = -4.0 * k, 4.0 * k
         parts.append(svg.polygon([(x + dx, top + dy), (right + dx, top + dy), (right + dx, bottom + dy),
-                                  (x + dx, bottom + dy)], "#ffffff", side, 0.6))
+                                  (x + dx, bottom + dy)], "none", side, 0.6))
     parts.append(svg.polygon([(x, top), (right, top), (right, bottom), (x, bottom)], face))
     if b.d:
         parts.append(svg.polygon([(x, top), (x + b.ox, top - b.oy), (right + b.ox, top - b.oy), (right, top)], face))
@@ -146,9 +146,9 @@ def _kernel(source: Placed, target: Placed, style: VolumeStyle) -> list[str]:
     if row is None or row.window is None or len(body) != len(row.window.kernels) or not body:
         return []
     b = style.box(source.item)
-    kh = min(max(b.h * row.window.effective[-2 if len(body) > 1 else -1] / body[-2 if len(body) > 1 else -1], 5.0),
+    kh = min(max(b.h * row.window.effective[-2 if len(body) > 1 else -1] / body[-2 if len(body) > 1 else -1], 7.0),
              b.h * 0.6)
-    kd = min(max(b.d * row.window.effective[-1] / body[-1], 5.0), b.d * 0.6) if b.d and len(body) > 1 else 0.0
+    kd = min(max(b.d * row.window.effective[-1] / body[-1], 7.0), b.d * 0.6) if b.d and len(body) > 1 else 0.0
     # the kernel's front edge sits on the face's centre line, a little above the connection line
     fx = source.x + b.w + (b.d - kd) / 2 * OBLIQUE[0]
     fy = source.y - (b.d - kd) / 2 * OBLIQUE[1] - b.h * 0.12
@@ -172,7 +172,7 @@ def _node(p: Placed, style: VolumeStyle) -> list[str]:
     folded = ' data-folded="true"' if node.folded else ""
     parts = [f'<g class="act" data-name="{svg.esc(node.name)}" data-shape="{svg.esc(dims(node.shape))}"{folded}>']
     parts += _cuboid(p.x, p.y, b, PALETTE[family(node)])
-    cx, below = p.x + (b.w + b.ox) / 2, p.y + b.h / 2 + 14
+    cx, below = p.x + (b.w + b.ox) / 2, p.y + b.h / 2 + 14 + 4 * b.frames
     parts.append(svg.text(cx, below, dims(node.shape), size=LABEL, weight="bold", cls="shape"))
     parts.append(svg.text(cx, below + 13, node.name, size=LABEL - 1.5, fill=svg.MUTED))
     if node.riders:
