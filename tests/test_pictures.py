@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from conftest import EXAMPLES, GOLDEN
-from test_golden import SPECS, stem
+from test_golden import SPECS
 
 from convcalc.engine import analyze
 from convcalc.pictures.flat import flat_svg
@@ -148,7 +148,3 @@ def test_a_bad_spec_points_at_its_place(run, tmp_path):
 def test_golden_names_match_the_cases():
     assert sorted(p.name for p in PICTURES.glob("*.svg") if not p.name.startswith("rf.")) == sorted(
         f"{name}.svg" for name in GOLDEN_CASES)
-
-
-def test_stem_of_examples_is_shared():
-    assert stem("lecture/rf_stack.yaml") == "lecture_rf_stack"

@@ -118,6 +118,8 @@ def test_taps_and_field_against_the_oracle(stack, data):
                                          "  hint: --at ROW,COL, counted from 0\n")),
         (("--rf", "conv3", "--at", "a,b"), ("error: --at must be ROW,COL: whole numbers separated by a comma "
                                            "(got 'a,b')\n  hint: for example --at 3,4 (counted from 0)\n")),
+        (("--rf", "conv3", "--depth", "1"), ("error: --depth folds the network diagram; the receptive-field view "
+                                             "always follows single layers\n  hint: leave out --depth\n")),
         (("--at", "1,1"), ("error: --at needs --receptive-field LAYER\n"
                           "  hint: diagram SPEC --receptive-field conv3 --at 3,4\n")),
     ],

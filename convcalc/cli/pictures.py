@@ -98,6 +98,9 @@ def diagram(
     position = parse_at(at)
     if position is not None and receptive_field is None:
         raise UsageError("--at needs --receptive-field LAYER", hint="diagram SPEC --receptive-field conv3 --at 3,4")
+    if depth is not None and receptive_field is not None:
+        raise UsageError("--depth folds the network diagram; the receptive-field view always follows single layers",
+                         hint="leave out --depth")
     report = analyze(read_network(items, input_shape, None))
     if receptive_field is not None:
         from convcalc.pictures.field import field_view

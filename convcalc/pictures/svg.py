@@ -78,7 +78,7 @@ def document(width: float, height: float, body: Iterable[str], title: str) -> st
         f'viewBox="0 0 {num(width)} {num(height)}" font-family="{FONT}">\n'
         f"<title>{esc(title)}</title>\n"
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-        f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{MUTED}"/></marker></defs>\n'
+        f'orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{MUTED}"/></marker></defs>\n'
         f'<rect width="{num(width)}" height="{num(height)}" fill="#ffffff"/>\n'
     )
     return head + "\n".join(body) + "\n</svg>\n"
