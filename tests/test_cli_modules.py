@@ -27,7 +27,8 @@ LECTURE_WARNING = (
 
 def test_the_package_has_its_modules():
     assert CLI_MODULES == [
-        "convcalc.cli", "convcalc.cli.app", "convcalc.cli.check", "convcalc.cli.summary", "convcalc.cli.teach",
+        "convcalc.cli", "convcalc.cli.app", "convcalc.cli.check", "convcalc.cli.pictures", "convcalc.cli.summary",
+        "convcalc.cli.teach",
         "convcalc.cli.verify",
     ]
 
@@ -37,7 +38,7 @@ def test_each_cli_module_imports_first_in_a_fresh_interpreter(module):
     """Imported first, each module must load without tripping over a half-initialised one."""
     code = f"import {module}; from convcalc.cli import app, main; print(len(app.registered_commands))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-    assert int(out) == len(app.registered_commands) == 12
+    assert int(out) == len(app.registered_commands) == 14
 
 
 def _cli_imports(module: str) -> set[str]:

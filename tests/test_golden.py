@@ -19,7 +19,7 @@ DIAGNOSTICS_FORMAT, DIAGNOSTICS_EXT = "json", "stderr"
 # Folders of examples/ whose YAML files are not network specs, and why.
 NOT_SPECS = {"homework": "answer and key files for `convcalc grade` (no top-level `layers:`), not network specs"}
 # Folders of tests/golden/ that other tests own.
-OTHER_GOLDENS = {"teach": "tests/test_teach.py"}
+OTHER_GOLDENS = {"teach": "tests/test_teach.py", "pictures": "tests/test_pictures*.py"}
 
 EXAMPLE_YAML = sorted(path.relative_to(EXAMPLES).as_posix() for path in EXAMPLES.rglob("*.yaml"))
 SPECS = [name for name in EXAMPLE_YAML if name.split("/")[0] not in NOT_SPECS]

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import gc
 
-from convcalc.cli import check, summary, teach, verify  # import order is --help's order
+from convcalc.cli import summary, teach, verify  # import order is --help's order
+
+from convcalc.cli import check  # isort: skip  # check, schema, diff: after the main job, teaching and verify
+from convcalc.cli import pictures  # isort: skip  # diagram, report: last in --help
 from convcalc.cli.app import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (summary, teach, verify, check)  # imported for their registrations on `app`
+_COMMANDS = (summary, teach, verify, check, pictures)  # imported for their registrations on `app`
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ def summary(
     depth: int | None = typer.Option(
         None, "--depth", "-d", min=1, help="Levels of nesting to show; deeper blocks fold into one row (1: top level)."
     ),
+    bars: bool = typer.Option(False, "--bars", help="Table only: bar columns for activation size and params."),
 ) -> None:
     """Per-layer table: output shape, parameters, MACs, receptive field and jump, with totals."""
     from convcalc.engine import analyze
@@ -26,11 +27,20 @@ def summary(
     from convcalc.render.dispatch import diagnostic_lines, render_report
     from convcalc.spec.read import read_network
 
+    if bars and fmt is not Format.table:
+        from convcalc.errors import UsageError
+
+        raise UsageError(f"--bars draws bars in the table format only (got --format {fmt.value})")
     network = read_network(items, input_shape, batch)
     report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value, strict=strict)
     if depth is not None:
         report = fold(report, depth)
-    show(render_report(report, fmt.value))
+    if bars:
+        from convcalc.render.table import to_table
+
+        show(to_table(report, bars=True))
+    else:
+        show(render_report(report, fmt.value))
     warn(diagnostic_lines(report))
 
 

@@ -32,6 +32,26 @@ def layer_cells(layer: LayerResult) -> tuple[str, ...]:
     )
 
 
+BAR_HEADERS = ("activations", "param bar")  # `--bars`: each scaled to its largest row
+EIGHTHS = " ▏▎▍▌▋▊▉█"
+
+
+def bar(value: int, largest: int, width: int = 10) -> str:
+    """A horizontal bar, linear in `value`, `width` cells for `largest`, in eighths of a cell; a
+    non-zero value always shows at least a sliver."""
+    if largest <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(8 * width * value / largest))
+    return "█" * (eighths // 8) + (EIGHTHS[eighths % 8] if eighths % 8 else "")
+
+
+def bar_cells(report: Report) -> list[tuple[str, str]]:
+    """Per row, the activation-size and parameter bars, each scaled to the largest row."""
+    top_acts = max((layer.activations for layer in report.layers), default=0)
+    top_params = max((layer.params for layer in report.layers), default=0)
+    return [(bar(layer.activations, top_acts), bar(layer.params, top_params)) for layer in report.layers]
+
+
 def warned(layer: LayerResult) -> bool:
     """Warnings mark a row; infos (a non-whole size where only padding is skipped) do not."""
     return any(d.severity == "warning" for d in layer.diagnostics)
