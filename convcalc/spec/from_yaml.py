@@ -102,6 +102,7 @@ class _Reader:
         self.env: dict[str, Any] = {}
         self.expanding: list[str] = []
         self.depth = 0  # constructs, blocks and repeats being read, one inside another
+        self.max_depth = DEPTH.value()
         self.sizes: dict[int, int] = {}  # rows each raw node expands to, by identity (see `count`)
 
     def span(self, node: yaml.Node) -> Span:
@@ -255,7 +256,8 @@ class _Reader:
         """One list item: a layer, a construct, a block's use, or a repeat (which may stand for many)."""
         self.depth += 1
         try:
-            DEPTH.check(self.depth, self.span(node), "this spec")
+            if self.depth > self.max_depth:
+                DEPTH.check(self.depth, self.span(node), "this spec")
             return self.item(node)
         finally:
             self.depth -= 1

@@ -39,14 +39,53 @@ def _tag_name(tag: str) -> str:
 
 
 def check_document(root: yaml.Node | None, source: Source) -> None:
-    """Refuse non-standard tags, recursive aliases and alias expansion past the YAML_NODES limit.
+    """Refuse non-standard tags, over-long integers, recursive aliases and alias expansion past
+    the YAML_NODES limit.
 
-    The expanded size of each node is computed once (memoised by identity), so an alias bomb is
-    measured without being expanded. Depth-first with an explicit stack: nesting depth alone
-    never raises RecursionError here.
+    One cheap pass checks every node's tag and notices whether any list or mapping is reached
+    twice (only an alias can do that). Most documents have no aliases: then the nodes form a tree,
+    which can neither loop nor explode. Otherwise `_check_aliases` measures the expanded size of
+    each node once (memoised by identity), so an alias bomb is measured without being expanded.
+    Both passes use an explicit stack: nesting depth alone never raises RecursionError here.
     """
     if root is None:
         return
+    digits = DIGITS.value()
+    seen: set[int] = set()
+    shared = False
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        tag = node.tag
+        if tag not in STANDARD_TAGS:
+            raise SpecError(
+                f"YAML tag '{_tag_name(tag)}' is not allowed",
+                _span(source, node),
+                "specs hold plain strings, numbers, booleans, nulls, lists and mappings: remove the tag "
+                "(quote a value such as a date to keep it as text)",
+            )
+        value = node.value
+        if type(value) is str:
+            if tag == _INT and len(value.lstrip("+-0").replace("_", "")) > digits:
+                # Python refuses to convert past 4,300 digits, and no size or count needs 19
+                DIGITS.check(len(value.lstrip("+-0")), _span(source, node), f"the number {value[:20]}…", "has")
+            continue
+        key = id(node)
+        if key in seen:
+            shared = True
+            continue
+        seen.add(key)
+        if isinstance(node, yaml.MappingNode):
+            for pair in value:
+                stack.extend(pair)
+        else:
+            stack.extend(value)
+    if shared:
+        _check_aliases(root, source)
+
+
+def _check_aliases(root: yaml.Node, source: Source) -> None:
+    """Recursive aliases and the expanded size of a document whose nodes are shared by aliases."""
     limit = YAML_NODES.value()
     state: dict[int, int] = {}
     size: dict[int, int] = {}
@@ -66,16 +105,6 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
             continue
         if state.get(key) == _DONE:
             continue
-        if node.tag not in STANDARD_TAGS:
-            raise SpecError(
-                f"YAML tag '{_tag_name(node.tag)}' is not allowed",
-                _span(source, node),
-                "specs hold plain strings, numbers, booleans, nulls, lists and mappings: remove the tag "
-                "(quote a value such as a date to keep it as text)",
-            )
-        if node.tag == _INT and len(node.value.lstrip("+-0").replace("_", "")) > DIGITS.value():
-            # Python refuses to convert past 4,300 digits, and no size or count needs 19
-            DIGITS.check(len(node.value.lstrip("+-0")), _span(source, node), f"the number {node.value[:20]}…", "has")
         state[key] = _ENTERING
         stack.append((node, True))
         for child in _children(node):
