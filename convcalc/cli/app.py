@@ -122,11 +122,22 @@ def warn(lines: list[str]) -> None:
 
 
 def show(output: str | RenderableType) -> None:
-    """A renderer's output to stdout: text as it is, a Rich renderable through a console
-    (120 columns when stdout is not a terminal, so piped and tested output is stable)."""
+    """A renderer's output to stdout: text as it is, a Rich renderable through a console.
+
+    In a terminal the renderable fits the terminal's width. Piped (or under test), stdout has no
+    width: the console is as wide as the renderable's full width and at least 120 columns, so
+    piped output is stable and never shaped by a terminal that only stderr is attached to.
+    """
     if isinstance(output, str):
         typer.echo(output, nl=False)
         return
     from rich.console import Console
+    from rich.measure import Measurement
 
-    Console(width=None if sys.stdout.isatty() else 120).print(output)
+    if sys.stdout.isatty():
+        Console().print(output)
+        return
+    console = Console(width=120)
+    full = Measurement.get(console, console.options.update_width(10**6), output).maximum
+    console.width = max(120, full)
+    console.print(output)

@@ -19,18 +19,25 @@ def summary(
     depth: int | None = typer.Option(
         None, "--depth", "-d", min=1, help="Levels of nesting to show; deeper blocks fold into one row (1: top level)."
     ),
+    columns: str | None = typer.Option(
+        None, "--columns", "-c", metavar="LIST", show_default=False,
+        help="Table and Markdown columns: #, name, kind, input, output, params, params%, macs, rf, jump. "
+        "A list (name,output,params) is shown as given; +input,+params% adds to the default set, -kind removes.",
+    ),
 ) -> None:
     """Per-layer table: output shape, parameters, MACs, receptive field and jump, with totals."""
     from convcalc.engine import analyze
     from convcalc.engine.fold import fold
     from convcalc.render.dispatch import diagnostic_lines, render_report
+    from convcalc.render.summary import parse_columns
     from convcalc.spec.read import read_network
 
+    chosen = parse_columns(columns)
     network = read_network(items, input_shape, batch)
     report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value, strict=strict)
     if depth is not None:
         report = fold(report, depth)
-    show(render_report(report, fmt.value))
+    show(render_report(report, fmt.value, chosen))
     warn(diagnostic_lines(report))
 
 
