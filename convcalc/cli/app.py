@@ -12,6 +12,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from contextvars import ContextVar
 from enum import Enum
 from typing import TYPE_CHECKING, ParamSpec
 
@@ -58,8 +59,25 @@ class Lang(str, Enum):
     zh = "zh"
 
 
+class FailOn(str, Enum):
+    """The least severe diagnostic that fails a run (`check`, `summary`): exit 1."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
 LANG = typer.Option(Lang.en, "--lang", help="Language of the explanation: en or zh (中文).")
 BATCH = typer.Option(None, "--batch", "-b", min=1, help="Batch size (default: the spec's, or 1).")
+FAIL_ON = typer.Option(
+    FailOn.error, "--fail-on",
+    help="Exit 1 when a diagnostic at this level or above is found: error (default), warning, or info (any).",
+)
+STRICT = typer.Option(
+    False, "--strict",
+    help="A non-whole (N + 2P − F)/S + 1 that leaves input rows or columns unread (a warning) is an error; "
+    "one that only skips padding (info) is not. --fail-on warning fails on every warning.",
+)
 
 
 def internal_error_text(bug: Exception, argv: list[str]) -> str:
@@ -72,6 +90,16 @@ def internal_error_text(bug: Exception, argv: list[str]) -> str:
     )
 
 
+_JSON_ERRORS: ContextVar[bool] = ContextVar("json_errors", default=False)
+
+
+def errors_as_json() -> None:
+    """A command run with `--format json` calls this first: from then on a `ConvcalcError` is also
+    printed on stdout as `{"error": {...}}` (render.to_json.error_json), so a script that parses
+    stdout gets a machine-readable error; stderr and the exit code are unchanged."""
+    _JSON_ERRORS.set(True)
+
+
 def guarded(func: Callable[P, ExitCode | None]) -> Callable[P, None]:
     """The error boundary: run a command, map a `ConvcalcError` to stderr text and its exit code.
 
@@ -82,9 +110,14 @@ def guarded(func: Callable[P, ExitCode | None]) -> Callable[P, None]:
 
     @functools.wraps(func)
     def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        token = _JSON_ERRORS.set(False)
         try:
             code = func(*args, **kwargs)
         except ConvcalcError as error:
+            if _JSON_ERRORS.get():  # --format json: scripts read the error from stdout too
+                from convcalc.render.to_json import error_json
+
+                typer.echo(error_json(error), nl=False)
             typer.echo(error.render(), err=True)
             raise typer.Exit(int(error.exit_code)) from None
         except (typer.Exit, typer.Abort):  # typer's own way out: not a bug
@@ -94,6 +127,8 @@ def guarded(func: Callable[P, ExitCode | None]) -> Callable[P, None]:
                 raise
             typer.echo(internal_error_text(bug, sys.argv), err=True)
             raise typer.Exit(int(ExitCode.INTERNAL)) from None
+        finally:
+            _JSON_ERRORS.reset(token)
         if code:  # ExitCode.OK is 0
             raise typer.Exit(int(code))
 

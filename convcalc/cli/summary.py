@@ -4,7 +4,21 @@ from __future__ import annotations
 
 import typer
 
-from convcalc.cli.app import BATCH, Dtype, Format, Optimizer, command, echo, show, warn
+from convcalc.cli.app import (
+    BATCH,
+    FAIL_ON,
+    STRICT,
+    Dtype,
+    FailOn,
+    Format,
+    Optimizer,
+    command,
+    echo,
+    errors_as_json,
+    show,
+    warn,
+)
+from convcalc.errors import ExitCode
 
 
 @command()
@@ -15,7 +29,9 @@ def summary(
     batch: int | None = BATCH,
     dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Element type for memory."),
     optimizer: Optimizer = typer.Option(Optimizer.adam, "--optimizer", help="Optimizer for the training-memory estimate."),
-    strict: bool = typer.Option(False, "--strict", help="A non-whole (N + 2P − F)/S + 1 is an error."),
+    strict: bool = STRICT,
+    fail_on: FailOn = FAIL_ON,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings or infos on stderr (errors still are); --fail-on still counts them."),
     depth: int | None = typer.Option(
         None, "--depth", "-d", min=1, help="Levels of nesting to show; deeper blocks fold into one row (1: top level)."
     ),
@@ -24,21 +40,32 @@ def summary(
         help="Table and Markdown columns: #, name, kind, input, output, params, params%, macs, rf, jump. "
         "A list (name,output,params) is shown as given; +input,+params% adds to the default set, -kind removes.",
     ),
-) -> None:
+) -> ExitCode:
     """Per-layer table: output shape, parameters, MACs, receptive field and jump, with totals."""
+    from convcalc.checks.result import fails
     from convcalc.engine import analyze
     from convcalc.engine.fold import fold
+    from convcalc.errors import SpecError
     from convcalc.render.dispatch import diagnostic_lines, render_report
     from convcalc.render.summary import parse_columns
     from convcalc.spec.read import read_network
 
+    if fmt is Format.json:
+        errors_as_json()
     chosen = parse_columns(columns)
     network = read_network(items, input_shape, batch)
-    report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value, strict=strict)
+    report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value)
+    unread = [d for d in report.diagnostics if d.code == "non-whole" and d.severity == "warning"]
+    if strict and unread:
+        hint = "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
+        raise SpecError(unread[0].message, unread[0].span, hint)
     if depth is not None:
         report = fold(report, depth)
     show(render_report(report, fmt.value, chosen))
-    warn(diagnostic_lines(report))
+    if not quiet:
+        warn(diagnostic_lines(report))
+    failing = any(fails(d.severity, fail_on.value) for d in report.diagnostics)
+    return ExitCode.FAILED if failing else ExitCode.OK
 
 
 @command()
