@@ -23,8 +23,14 @@ from convcalc.errors import ExitCode
 
 @command()
 def summary(
-    items: list[str] = typer.Argument(..., help="A spec file (YAML), or layer strings with -i.", show_default=False),
-    input_shape: str | None = typer.Option(None, "-i", "--input", help="Input shape for layer strings: CxHxW."),
+    items: list[str] = typer.Argument(
+        ..., metavar="SPEC... | LAYER...", show_default=False,
+        help="Spec files (YAML; - reads one from stdin), each summarised in turn; or layer strings with -i.",
+    ),
+    input_shape: str | None = typer.Option(
+        None, "-i", "--input", metavar="CxHxW",
+        help="Input shape without batch: the input of layer strings, or a replacement for each spec's input.",
+    ),
     fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
     batch: int | None = BATCH,
     dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Element type for memory."),
@@ -46,25 +52,26 @@ def summary(
     from convcalc.engine import analyze
     from convcalc.engine.fold import fold
     from convcalc.errors import SpecError
-    from convcalc.render.dispatch import diagnostic_lines, render_report
+    from convcalc.render.dispatch import diagnostic_line, render_reports
     from convcalc.render.summary import parse_columns
-    from convcalc.spec.read import read_network
+    from convcalc.spec.read import read_networks
 
     if fmt is Format.json:
         errors_as_json()
     chosen = parse_columns(columns)
-    network = read_network(items, input_shape, batch)
-    report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value)
-    unread = [d for d in report.diagnostics if d.code == "non-whole" and d.severity == "warning"]
-    if strict and unread:
-        hint = "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
-        raise SpecError(unread[0].message, unread[0].span, hint)
-    if depth is not None:
-        report = fold(report, depth)
-    show(render_report(report, fmt.value, chosen))
+    reports = []
+    for network in read_networks(items, input_shape, batch):
+        report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value)
+        unread = [d for d in report.diagnostics if d.code == "non-whole" and d.severity == "warning"]
+        if strict and unread:
+            hint = "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
+            raise SpecError(unread[0].message, unread[0].span, hint)
+        reports.append(report if depth is None else fold(report, depth))
+    show(render_reports(reports, fmt.value, chosen))
+    diagnostics = [d for report in reports for d in report.diagnostics]
     if not quiet:
-        warn(diagnostic_lines(report))
-    failing = any(fails(d.severity, fail_on.value) for d in report.diagnostics)
+        warn([diagnostic_line(d) for d in diagnostics])
+    failing = any(fails(d.severity, fail_on.value) for d in diagnostics)
     return ExitCode.FAILED if failing else ExitCode.OK
 
 

@@ -120,6 +120,34 @@ def render_report(report: Report, fmt: str, columns: tuple[str, ...] | None = No
     return renderer(report, columns or DEFAULT_COLUMNS)
 
 
+def render_reports(reports: list[Report], fmt: str, columns: tuple[str, ...] | None = None) -> str | RenderableType:
+    """Several specs' summaries in one output: one table (or Markdown section) each with its own
+    totals; JSON as an array of reports; CSV as one table whose first column, `network`, says
+    which spec a row is from. One report renders exactly as `render_report` does."""
+    if len(reports) == 1:
+        return render_report(reports[0], fmt, columns)
+    if fmt == "json":
+        import json
+
+        from convcalc.engine.as_dict import report_dict
+
+        return json.dumps([report_dict(report) for report in reports], indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        from convcalc.render.to_csv import to_csv_many
+
+        return to_csv_many(reports)
+    parts = [render_report(report, fmt, columns) for report in reports]
+    if fmt == "table":
+        from rich.console import Group
+        from rich.text import Text
+
+        spaced: list[RenderableType] = []
+        for part in parts:
+            spaced += [part, Text("")]
+        return Group(*spaced[:-1])
+    return "\n".join(str(part) for part in parts)
+
+
 def render_verification(result: Verification, title: str, fmt: str) -> str | RenderableType:
     """verify's result in one format: a Rich renderable (table) or a string (json)."""
     renderer: Callable[[Verification, str], str | RenderableType] = _pick(VERIFY_RENDERERS, fmt)

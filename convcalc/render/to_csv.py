@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from convcalc.engine.report import Report
 from convcalc.formats import rf_text, shape_text
@@ -18,15 +19,27 @@ def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
+    writer.writerows(_rows(report))
+    return out.getvalue()
+
+
+def to_csv_many(reports: list[Report]) -> str:
+    """Several specs in one CSV: the same columns after `network`, the spec's name."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("network", *COLUMNS))
+    for report in reports:
+        writer.writerows((report.name, *row) for row in _rows(report))
+    return out.getvalue()
+
+
+def _rows(report: Report) -> Iterator[tuple[object, ...]]:
     for layer in report.layers:
         rf = layer.receptive_field
-        writer.writerow(
-            (
-                layer.index, layer.name, layer.kind, layer.path, shape_text(layer.output_shape), layer.params,
-                layer.trainable_params, layer.buffers, layer.macs, layer.activations,
-                *(rf_text(rf, key) if rf is not None else "" for key in ("size", "jump", "start", "center")),
-                " | ".join(d.message for d in layer.diagnostics),
-                "true" if layer.rf_nominal else "false",
-            )
+        yield (
+            layer.index, layer.name, layer.kind, layer.path, shape_text(layer.output_shape), layer.params,
+            layer.trainable_params, layer.buffers, layer.macs, layer.activations,
+            *(rf_text(rf, key) if rf is not None else "" for key in ("size", "jump", "start", "center")),
+            " | ".join(d.message for d in layer.diagnostics),
+            "true" if layer.rf_nominal else "false",
         )
-    return out.getvalue()
