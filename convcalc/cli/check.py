@@ -46,7 +46,9 @@ def _limit(flag: str, what: str) -> str | None:
 
 @command()
 def check(
-    paths: list[str] = typer.Argument(..., help="Spec files, directories (searched recursively) or glob patterns."),
+    paths: list[str] = typer.Argument(
+        ..., metavar="PATH...", help="Spec files, directories (searched recursively) or glob patterns."
+    ),
     fmt: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the output to this file instead of stdout."),
     junit: Path | None = typer.Option(None, "--junit", help="Also write a JUnit XML file, whatever the format."),
@@ -112,8 +114,8 @@ def schema() -> None:
 
 @command()
 def diff(
-    old: str = typer.Argument(..., help="The old spec, or SPEC@REV for the spec at a git revision (spec.yaml@HEAD~1)."),
-    new: str = typer.Argument(..., help="The new spec (or SPEC@REV)."),
+    old: str = typer.Argument(..., metavar="OLD", help="The old spec, or SPEC@REV for the spec at a git revision (spec.yaml@HEAD~1)."),
+    new: str = typer.Argument(..., metavar="NEW", help="The new spec (or SPEC@REV)."),
     fmt: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help="table, markdown (a PR comment) or json."),
     batch: int | None = BATCH,
     dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Element type for memory."),

@@ -75,14 +75,54 @@ def summary(
     return ExitCode.FAILED if failing else ExitCode.OK
 
 
-@command()
-def kinds() -> None:
-    """List every layer kind, its spellings and its positional arguments."""
-    from convcalc.layers import kinds as all_kinds
-    from convcalc.layers.registry import family_spellings
+def _summary_line(doc: str | None) -> str:
+    """A kind's docstring's first sentence, whole: docstrings wrap mid-sentence, so the first
+    paragraph is joined before it is cut at the first full stop."""
+    paragraph = " ".join((doc or "").strip().split("\n\n")[0].split())
+    end = paragraph.find(". ")
+    return paragraph if end < 0 else paragraph[: end + 1]
 
-    for kind in all_kinds():
-        summary_line = (kind.__doc__ or "").strip().splitlines()[0]
-        names = ", ".join(family_spellings(kind))
-        order = ",".join(kind.positional) or "-"
-        echo(f"{names}\n    positional: {order}; example: {kind.example}\n    {summary_line}")
+
+@command()
+def kinds(
+    kind: str | None = typer.Argument(
+        None, metavar="[KIND]", show_default=False, help="One kind (any spelling, e.g. conv or Conv2d): its arguments in full."
+    ),
+) -> None:
+    """List every layer kind: its spellings, positional arguments, an example and what it is."""
+    import dataclasses
+    import difflib
+    import textwrap
+
+    from convcalc.errors import UsageError
+    from convcalc.layers import kinds as all_kinds
+    from convcalc.layers.registry import family_spellings, lookup, spellings
+
+    def wrapped(text: str, indent: str = "    ") -> str:
+        return textwrap.fill(text, width=96, initial_indent=indent, subsequent_indent=indent)
+
+    if kind is None:
+        for each in all_kinds():
+            names = ", ".join(family_spellings(each))
+            order = ",".join(each.positional) or "-"
+            echo(f"{names}\n    positional: {order}; example: {each.example}\n{wrapped(_summary_line(each.__doc__))}")
+        return
+    entry = lookup(kind)
+    if entry is None:
+        close = difflib.get_close_matches(kind.lower(), spellings(), n=1)
+        raise UsageError(
+            f"unknown layer kind {kind!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
+            hint="convcalc kinds lists them all",
+        )
+    found = entry.kind
+    lines = [", ".join(family_spellings(found)), ""]
+    paragraphs = (found.__doc__ or "").strip().split("\n\n")
+    lines.append("\n\n".join(wrapped(" ".join(paragraph.split()), "") for paragraph in paragraphs))
+    lines += ["", f"positional: {', '.join(found.positional) or '-'}", f"example: {found.example}", "", "arguments:"]
+    for field in dataclasses.fields(found):  # type: ignore[arg-type]  # every kind is a dataclass (registry contract)
+        if "check" not in field.metadata:
+            continue
+        spelled = ", ".join([field.name, *field.metadata.get("aliases", ())])
+        default = "required" if field.default is dataclasses.MISSING else f"default {field.default!r}"
+        lines.append(f"  {spelled} ({default}): {field.metadata.get('doc', '')}".rstrip(": "))
+    echo("\n".join(lines))

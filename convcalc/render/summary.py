@@ -17,9 +17,17 @@ from convcalc.formats import grouped, rf_text, shape_text, si, size_bytes
 
 CONVENTIONS = (
     "MACs: multiply-accumulates of conv/linear weights (bias adds not counted) and of norm "
-    "scaling; FLOPs = 2·MACs. RF: receptive field in input pixels; jump: effective stride. "
+    "scaling; FLOPs = 2·MACs. RF: receptive field in input {unit}; jump: effective stride. "
     "BatchNorm running statistics are buffers, not parameters."
 )
+
+
+
+def conventions(report: Report) -> str:
+    """The closing note. The receptive field counts input samples in 1-D (audio, signals), pixels
+    in 2-D and voxels in 3-D."""
+    unit = {1: "samples", 3: "voxels"}.get(len(report.input_shape) - 2, "pixels")
+    return CONVENTIONS.format(unit=unit)
 
 
 Cell = Callable[[LayerResult, Report], str]
@@ -147,14 +155,15 @@ def _with_magnitude(n: int) -> str:
 
 def total_lines(report: Report) -> list[tuple[str, str]]:
     t = report.totals
-    dtype = f"{report.dtype}, batch {report.batch}"
+    batch = f"batch {report.batch}"
     return [
         ("input → output", f"{shape_text(report.input_shape)} → {shape_text(report.output_shape)}"),
         ("params", f"{grouped(t.params)} ({grouped(t.trainable_params)} trainable)"),
         ("buffers", grouped(t.buffers)),
         ("MACs", _with_magnitude(t.macs)),
         ("FLOPs (2·MACs)", _with_magnitude(t.flops)),
-        ("param memory", f"{size_bytes(t.param_bytes + t.buffer_bytes)} ({dtype})"),
-        ("activation memory", f"{size_bytes(t.activation_bytes)} (forward, all layer outputs)"),
-        ("training memory", f"{size_bytes(t.training_bytes)} (estimate, {report.optimizer})"),
+        # Parameters and buffers are the same for any batch; activations grow with it.
+        ("param memory", f"{size_bytes(t.param_bytes + t.buffer_bytes)} ({report.dtype}, parameters and buffers)"),
+        ("activation memory", f"{size_bytes(t.activation_bytes)} (forward, all layer outputs, {batch})"),
+        ("training memory", f"{size_bytes(t.training_bytes)} (estimate, {report.optimizer}, {batch})"),
     ]

@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convcalc.engine.report import Report
-from convcalc.render.summary import COLUMNS, CONVENTIONS, DEFAULT_COLUMNS, total_lines, warned
+from convcalc.render.summary import COLUMNS, DEFAULT_COLUMNS, conventions, total_lines, warned
 
 # What gives way when the table is too wide, first to last: ("drop", key) leaves a column out,
 # ("short", key) writes its numbers as magnitudes (118.01 M), still whole.
@@ -111,7 +111,7 @@ class SummaryTable:
         yield totals
         # The diagnostics themselves go to stderr with their file:line:col, as in every format
         # (`render.dispatch.diagnostic_lines`); the table only marks the rows they concern.
-        yield Text(CONVENTIONS, style="dim")
+        yield Text(conventions(self.report), style="dim")
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         """Full width is the table's own; the prose below wraps to whatever width it gets."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from convcalc.engine.report import Report
-from convcalc.render.summary import COLUMNS, CONVENTIONS, DEFAULT_COLUMNS, MARKS, layer_cells, total_lines
+from convcalc.render.summary import COLUMNS, DEFAULT_COLUMNS, MARKS, conventions, layer_cells, total_lines
 
 
 def _row(cells: tuple[str, ...] | list[str]) -> str:
@@ -19,5 +19,5 @@ def to_markdown(report: Report, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> s
     if report.diagnostics:
         lines.append("")
         lines.extend(f"- {MARKS[d.severity]} {d.message}" for d in report.diagnostics)
-    lines += ["", f"_{CONVENTIONS}_", ""]
+    lines += ["", f"_{conventions(report)}_", ""]
     return "\n".join(lines)
