@@ -92,20 +92,24 @@ def kinds(
     """List every layer kind: its spellings, positional arguments, an example and what it is."""
     import dataclasses
     import difflib
+    import shutil
     import textwrap
 
     from convcalc.errors import UsageError
     from convcalc.layers import kinds as all_kinds
     from convcalc.layers.registry import family_spellings, lookup, spellings
 
+    width = min(96, shutil.get_terminal_size((96, 24)).columns - 1)  # a terminal's width, 96 when piped
+
     def wrapped(text: str, indent: str = "    ") -> str:
-        return textwrap.fill(text, width=96, initial_indent=indent, subsequent_indent=indent)
+        return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent)
 
     if kind is None:
         for each in all_kinds():
             names = ", ".join(family_spellings(each))
             order = ",".join(each.positional) or "-"
-            echo(f"{names}\n    positional: {order}; example: {each.example}\n{wrapped(_summary_line(each.__doc__))}")
+            usage = wrapped(f"positional: {order}; example: {each.example}")
+            echo(f"{textwrap.fill(names, width=width)}\n{usage}\n{wrapped(_summary_line(each.__doc__))}")
         return
     entry = lookup(kind)
     if entry is None:
