@@ -134,7 +134,7 @@ def test_an_unexpected_exception_is_a_bug_report_with_its_own_exit_code(run, mon
     def broken(*args, **kwargs):
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(read, "read_network", broken)
+    monkeypatch.setattr(read, "read_networks", broken)
     code, out, err = run("summary", "-i", "3x8x8", "relu")
     assert (code, out) == (ExitCode.INTERNAL, "")
     assert err.startswith("internal error: ZeroDivisionError: division by zero\n  this is a bug in convcalc, please report it")

@@ -299,8 +299,8 @@ LAYER_STRING_CASES = {
     "layers_without_input": (
         ["conv:10,5"],
         """\
-        error: give one spec file, or layer strings with an input shape
-          hint: convcalc summary net.yaml   or   convcalc summary -i 3x32x32 conv:10,5,p=2 relu
+        error: give spec files, or layer strings with an input shape
+          hint: convcalc summary net.yaml [more.yaml …]   or   convcalc summary -i 3x32x32 conv:10,5,p=2 relu
         """,
     ),
     "bad_input_shape": (

@@ -3,6 +3,8 @@ the table itself."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from conftest import EXAMPLES, GOLDEN
 
@@ -35,5 +37,6 @@ def test_alexnet_bars_golden(run, golden, monkeypatch):
 
 
 def test_bars_need_the_table(run):
-    assert run("summary", str(EXAMPLES / "alexnet.yaml"), "--bars", "--format", "json") == (
-        2, "", "error: --bars draws bars in the table format only (got --format json)\n")
+    code, out, err = run("summary", str(EXAMPLES / "alexnet.yaml"), "--bars", "--format", "json")
+    assert (code, err) == (2, "error: --bars draws bars in the table format only (got --format json)\n")
+    assert json.loads(out)["error"]["message"] == "--bars draws bars in the table format only (got --format json)"

@@ -77,7 +77,8 @@ def check_file(
     verdicts = evaluate(constraints, report, network.span)
     findings = []
     for diagnostic in report.diagnostics:
-        level = "error" if strict and diagnostic.code == "non-whole" else diagnostic.severity
+        # --strict: a non-whole size that leaves input unread (a warning) is an error; infos stay infos.
+        level = "error" if strict and diagnostic.code == "non-whole" and diagnostic.severity == "warning" else diagnostic.severity
         findings.append(Finding(level, diagnostic.code, diagnostic.message, path, diagnostic.span, None,
                                 fails(level, fail_on)))
     for verdict in verdicts:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from convcalc.cli.app import BATCH, Dtype, Optimizer, command, echo, show, warn
+from convcalc.cli.app import BATCH, FAIL_ON, STRICT, Dtype, FailOn, Optimizer, command, echo, show, warn
 from convcalc.errors import ExitCode, UsageError
 
 
@@ -20,12 +20,6 @@ class CheckFormat(str, Enum):
     github = "github"
     junit = "junit"
     sarif = "sarif"
-
-
-class FailOn(str, Enum):
-    error = "error"
-    warning = "warning"
-    info = "info"
 
 
 class DiffFormat(str, Enum):
@@ -52,12 +46,14 @@ def _limit(flag: str, what: str) -> str | None:
 
 @command()
 def check(
-    paths: list[str] = typer.Argument(..., help="Spec files, directories (searched recursively) or glob patterns."),
+    paths: list[str] = typer.Argument(
+        ..., metavar="PATH...", help="Spec files, directories (searched recursively) or glob patterns."
+    ),
     fmt: CheckFormat = typer.Option(CheckFormat.text, "--format", "-f", help="Output format."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the output to this file instead of stdout."),
     junit: Path | None = typer.Option(None, "--junit", help="Also write a JUnit XML file, whatever the format."),
-    fail_on: FailOn = typer.Option(FailOn.error, "--fail-on", help="The least severe level that fails a file."),
-    strict: bool = typer.Option(False, "--strict", help="A non-whole (N + 2P − F)/S + 1 is an error."),
+    fail_on: FailOn = FAIL_ON,
+    strict: bool = STRICT,
     budget_file: Path | None = typer.Option(None, "--budget-file", help="Constraints from a YAML file (spec < file < flags)."),
     skip_non_specs: bool = typer.Option(False, "--skip-non-specs", help="Skip a named file that is not a spec (pre-commit)."),
     max_params: str | None = _limit("--max-params", "Most parameters, e.g. 25M."),
@@ -118,8 +114,8 @@ def schema() -> None:
 
 @command()
 def diff(
-    old: str = typer.Argument(..., help="The old spec, or SPEC@REV for the spec at a git revision (spec.yaml@HEAD~1)."),
-    new: str = typer.Argument(..., help="The new spec (or SPEC@REV)."),
+    old: str = typer.Argument(..., metavar="OLD", help="The old spec, or SPEC@REV for the spec at a git revision (spec.yaml@HEAD~1)."),
+    new: str = typer.Argument(..., metavar="NEW", help="The new spec (or SPEC@REV)."),
     fmt: DiffFormat = typer.Option(DiffFormat.table, "--format", "-f", help="table, markdown (a PR comment) or json."),
     batch: int | None = BATCH,
     dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Element type for memory."),

@@ -16,7 +16,7 @@ from convcalc.pictures.field import field_data
 from convcalc.pictures.look import dims
 from convcalc.pictures.svg import esc
 from convcalc.render.dispatch import diagnostic_line
-from convcalc.render.summary import CONVENTIONS, HEADERS, NUMERIC, layer_cells, total_lines, warned
+from convcalc.render.summary import COLUMNS, DEFAULT_COLUMNS, conventions, total_lines, warned
 
 CSS = """
 body { font-family: Helvetica, Arial, sans-serif; color: #222; margin: 24px auto; max-width: 1400px; padding: 0 16px; }
@@ -39,12 +39,14 @@ ul.warnings li { font-family: monospace; font-size: 12px; margin: 4px 0; }
 
 
 def _table(report: Report, drawable: set[str]) -> str:
-    head = "".join(f'<th class="num">{esc(h)}</th>' if h in NUMERIC else f"<th>{esc(h)}</th>" for h in HEADERS)
+    """The summary's default columns, with the same cells as the terminal table."""
+    columns = [COLUMNS[key] for key in DEFAULT_COLUMNS]
+    head = "".join(f'<th class="num">{esc(c.header)}</th>' if c.numeric else f"<th>{esc(c.header)}</th>" for c in columns)
     rows = []
     for layer in report.layers:
         cells = "".join(
-            f'<td class="num">{esc(c)}</td>' if h in NUMERIC else f"<td>{esc(c)}</td>"
-            for h, c in zip(HEADERS, layer_cells(layer))
+            f'<td class="num">{esc(c.cell(layer, report))}</td>' if c.numeric else f"<td>{esc(c.cell(layer, report))}</td>"
+            for c in columns
         )
         attrs = f' data-layer="{esc(layer.name)}"' if layer.name in drawable else ""
         attrs += ' class="warned"' if warned(layer) else ""
@@ -96,7 +98,7 @@ the size without a sliding window, have no view.</p>
 <p id="rf-text"></p><div id="rf-view"></div>
 </div>
 </div>
-<p class="note">{esc(CONVENTIONS)}</p>
+<p class="note">{esc(conventions(report))}</p>
 <script type="application/json" id="rf-data">{payload}</script>
 <script>{script}</script>
 </body>

@@ -19,28 +19,28 @@ if TYPE_CHECKING:
     from convcalc.verify.run import Verification
 
 
-def _table(report: Report) -> RenderableType:
+def _table(report: Report, columns: tuple[str, ...]) -> RenderableType:
     from convcalc.render.table import to_table
 
-    return to_table(report)
+    return to_table(report, columns)
 
 
-def _json(report: Report) -> str:
+def _json(report: Report, columns: tuple[str, ...]) -> str:  # every field, whatever --columns says
     from convcalc.render.to_json import to_json
 
     return to_json(report)
 
 
-def _csv(report: Report) -> str:
+def _csv(report: Report, columns: tuple[str, ...]) -> str:  # every field, whatever --columns says
     from convcalc.render.to_csv import to_csv
 
     return to_csv(report)
 
 
-def _markdown(report: Report) -> str:
+def _markdown(report: Report, columns: tuple[str, ...]) -> str:
     from convcalc.render.to_markdown import to_markdown
 
-    return to_markdown(report)
+    return to_markdown(report, columns)
 
 
 def _verify_table(result: Verification, title: str) -> RenderableType:
@@ -85,7 +85,7 @@ def _check_sarif(run: CheckRun) -> str:
     return to_sarif(run)
 
 
-REPORT_RENDERERS: dict[str, Callable[[Report], str | RenderableType]] = {
+REPORT_RENDERERS: dict[str, Callable[[Report, tuple[str, ...]], str | RenderableType]] = {
     "table": _table,
     "json": _json,
     "csv": _csv,
@@ -111,10 +111,41 @@ def _pick(table: dict[str, Callable[..., str | RenderableType]], fmt: str) -> Ca
     return table[fmt]
 
 
-def render_report(report: Report, fmt: str) -> str | RenderableType:
-    """The summary in one format: a string (json, csv, markdown) or a Rich renderable (table)."""
-    renderer: Callable[[Report], str | RenderableType] = _pick(REPORT_RENDERERS, fmt)
-    return renderer(report)
+def render_report(report: Report, fmt: str, columns: tuple[str, ...] | None = None) -> str | RenderableType:
+    """The summary in one format: a string (json, csv, markdown) or a Rich renderable (table).
+    `columns` (keys of `render.summary.COLUMNS`) picks the table's and Markdown's columns."""
+    from convcalc.render.summary import DEFAULT_COLUMNS
+
+    renderer: Callable[[Report, tuple[str, ...]], str | RenderableType] = _pick(REPORT_RENDERERS, fmt)
+    return renderer(report, columns or DEFAULT_COLUMNS)
+
+
+def render_reports(reports: list[Report], fmt: str, columns: tuple[str, ...] | None = None) -> str | RenderableType:
+    """Several specs' summaries in one output: one table (or Markdown section) each with its own
+    totals; JSON as an array of reports; CSV as one table whose first column, `network`, says
+    which spec a row is from. One report renders exactly as `render_report` does."""
+    if len(reports) == 1:
+        return render_report(reports[0], fmt, columns)
+    if fmt == "json":
+        import json
+
+        from convcalc.engine.as_dict import report_dict
+
+        return json.dumps([report_dict(report) for report in reports], indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        from convcalc.render.to_csv import to_csv_many
+
+        return to_csv_many(reports)
+    parts = [render_report(report, fmt, columns) for report in reports]
+    if fmt == "table":
+        from rich.console import Group
+        from rich.text import Text
+
+        spaced: list[RenderableType] = []
+        for part in parts:
+            spaced += [part, Text("")]
+        return Group(*spaced[:-1])
+    return "\n".join(str(part) for part in parts)
 
 
 def render_verification(result: Verification, title: str, fmt: str) -> str | RenderableType:

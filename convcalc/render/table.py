@@ -1,40 +1,135 @@
-"""The Rich table: the main job of `convcalc summary`."""
+"""The Rich table: the main job of `convcalc summary`, fitted to the width it is drawn at.
+
+A truncated number reads as a wrong number, so the table never cuts one. When the columns do not
+fit, it gives up room in a fixed order (`FIT_STEPS`): the added columns (params %, input shape)
+go first, then kind, the index, MACs shortened to a magnitude, jump, params shortened, MACs,
+and the receptive field last. Names stay whole; only when nothing else is left to give does the
+name column wrap. A note under the table says what was left out. Piped output is drawn at the
+table's full width (the CLI sizes its console by `__rich_measure__`), so nothing is left out there.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 from rich import box
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from convcalc.engine.report import Report
-from convcalc.render.summary import (
-    BAR_HEADERS,
-    CONVENTIONS,
-    HEADERS,
-    NUMERIC,
-    bar_cells,
-    layer_cells,
-    total_lines,
-    warned,
+from convcalc.render.summary import COLUMNS, DEFAULT_COLUMNS, conventions, total_lines, warned
+
+# What gives way when the table is too wide, first to last: ("drop", key) leaves a column out,
+# ("short", key) writes its numbers as magnitudes (118.01 M), still whole.
+FIT_STEPS = (
+    ("drop", "activations_bar"), ("drop", "params_bar"), ("drop", "params%"), ("drop", "input"), ("drop", "kind"), ("drop", "#"), ("short", "macs"),
+    ("drop", "jump"), ("short", "params"), ("drop", "macs"), ("drop", "rf"),
 )
 
 
-def to_table(report: Report, *, bars: bool = False) -> RenderableType:
-    """The summary table; `bars` adds bar columns for activation size and parameters (`summary --bars`)."""
-    table = Table(title=report.name, box=box.SIMPLE_HEAD)
-    for header in HEADERS:
-        table.add_column(header, justify="right" if header in NUMERIC else "left", no_wrap=header != "name")
-    for header in BAR_HEADERS if bars else ():
-        table.add_column(header, no_wrap=True, style="cyan", min_width=10)
-    extra = bar_cells(report) if bars else [()] * len(report.layers)
-    for layer, more in zip(report.layers, extra):
-        table.add_row(*layer_cells(layer), *more, style="yellow" if warned(layer) else None)
-    totals = Table.grid(padding=(0, 2))
-    totals.add_column(style="bold")
-    totals.add_column()
-    for label, value in total_lines(report):
-        totals.add_row(label, value)
-    # The diagnostics themselves go to stderr with their file:line:col, as in every format
-    # (`render.dispatch.diagnostic_lines`); the table only marks the rows they concern.
-    return Group(table, totals, Text(CONVENTIONS, style="dim"))
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The columns a table shows at one width, which of them are short, and what was given up."""
+
+    columns: tuple[str, ...]
+    short: frozenset[str]
+    dropped: tuple[str, ...]
+
+
+def table_width(widths: list[int]) -> int:
+    """A SIMPLE_HEAD table's width: each column padded by one on both sides, a one-character
+    divider between columns and an edge on each side."""
+    return sum(widths) + 3 * len(widths) + 1 if widths else 0
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryTable:
+    """The renderable `to_table` returns: the layer table laid out for the width it is given."""
+
+    report: Report
+    columns: tuple[str, ...] = DEFAULT_COLUMNS
+
+    def _cells(self, key: str, short: bool) -> list[str]:
+        column = COLUMNS[key]
+        cell = column.short if short and column.short else column.cell
+        return [cell(layer, self.report) for layer in self.report.layers]
+
+    def _width(self, key: str, short: bool) -> int:
+        return max([cell_len(COLUMNS[key].header), *(cell_len(c) for c in self._cells(key, short))])
+
+    def layout(self, width: int) -> Layout:
+        """Give up room in `FIT_STEPS` order until the table fits in `width` (or nothing is left to give)."""
+        columns, short, dropped = list(self.columns), set[str](), list[str]()
+        full = {key: self._width(key, False) for key in columns}
+        brief = {key: self._width(key, True) for key in columns}
+
+        def needed() -> int:
+            return table_width([brief[k] if k in short else full[k] for k in columns])
+
+        for action, key in FIT_STEPS:
+            if needed() <= width:
+                break
+            if key not in columns:
+                continue
+            if action == "drop":
+                columns.remove(key)
+                dropped.append(key)
+            elif brief[key] < full[key]:
+                short.add(key)
+        return Layout(tuple(columns), frozenset(short), tuple(dropped))
+
+    def natural_width(self) -> int:
+        return table_width([self._width(key, False) for key in self.columns])
+
+    def table(self, layout: Layout) -> Table:
+        table = Table(title=self.report.name, box=box.SIMPLE_HEAD)
+        for key in layout.columns:
+            column = COLUMNS[key]
+            # The name may wrap (never be cut) when nothing else is left to give; numbers never wrap.
+            table.add_column(
+                column.header, justify="right" if column.numeric else "left",
+                no_wrap=key != "name", overflow="fold",
+            )
+        cells = [self._cells(key, key in layout.short) for key in layout.columns]
+        for row, layer in enumerate(self.report.layers):
+            table.add_row(*(column[row] for column in cells), style="yellow" if warned(layer) else None)
+        return table
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        layout = self.layout(options.max_width)
+        yield self.table(layout)
+        yield from _fit_note(layout, options.max_width)
+        totals = Table.grid(padding=(0, 2))
+        totals.add_column(style="bold", overflow="fold")
+        totals.add_column(overflow="fold")  # a number too long for a narrow terminal folds, never '…'
+        for label, value in total_lines(self.report):
+            totals.add_row(label, value)
+        yield totals
+        # The diagnostics themselves go to stderr with their file:line:col, as in every format
+        # (`render.dispatch.diagnostic_lines`); the table only marks the rows they concern.
+        yield Text(conventions(self.report), style="dim")
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        """Full width is the table's own; the prose below wraps to whatever width it gets."""
+        least = self.layout(0)
+        return Measurement(table_width([self._width(k, k in least.short) for k in least.columns]), self.natural_width())
+
+
+def _fit_note(layout: Layout, width: int) -> Iterator[Text]:
+    if not layout.dropped and not layout.short:
+        return
+    parts = []
+    if layout.dropped:
+        parts.append(f"left out to fit {width} columns: " + ", ".join(COLUMNS[key].header for key in layout.dropped))
+    if layout.short:
+        shortened = ", ".join(COLUMNS[key].header for key in layout.columns if key in layout.short)
+        parts.append(f"{shortened} as magnitudes" + ("" if layout.dropped else f" to fit {width} columns"))
+    yield Text(f"({'; '.join(parts)}. --columns chooses; piped output is full width)", style="dim")
+
+
+def to_table(report: Report, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> SummaryTable:
+    return SummaryTable(report, columns)

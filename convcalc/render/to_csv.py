@@ -1,32 +1,63 @@
-"""CSV: one row per layer, machine-friendly (no thousands separators, shapes as 1x64x55x55)."""
+"""CSV: one row per layer and a totals row, machine-friendly: no thousands separators, shapes as
+1x64x55x55, fractions as decimals (a spreadsheet reads `1/2` as a date). Columns are only ever
+added, at the end."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from convcalc.engine.report import Report
-from convcalc.formats import rf_text, shape_text
+from convcalc.formats import decimal, shape_text
+from convcalc.layers.rf import AxisRF
 
 COLUMNS = (
     "index", "name", "kind", "path", "output_shape", "params", "trainable_params", "buffers",
-    "macs", "activations", "rf_size", "rf_jump", "rf_start", "rf_center", "warnings", "rf_nominal",
+    "macs", "activations", "rf_size", "rf_jump", "rf_start", "rf_center", "warnings", "rf_nominal", "input_shape",
 )
+TOTAL = "total"  # the index cell of the last row, which sums params, buffers and MACs
+
+
+def rf_decimal(rf: tuple[AxisRF, ...] | None, attribute: str) -> str:
+    """'11x11', or '11' when every axis agrees; fractions as decimals (0.5, 9.142857), '' without a field."""
+    if not rf:
+        return ""
+    values = [decimal(getattr(axis, attribute), 6) for axis in rf]
+    return values[0] if len(set(values)) == 1 else "x".join(values)
 
 
 def to_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
+    writer.writerows(_rows(report))
+    return out.getvalue()
+
+
+def to_csv_many(reports: list[Report]) -> str:
+    """Several specs in one CSV: the same columns after `network`, the spec's name."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("network", *COLUMNS))
+    for report in reports:
+        writer.writerows((report.name, *row) for row in _rows(report))
+    return out.getvalue()
+
+
+def _rows(report: Report) -> Iterator[tuple[object, ...]]:
     for layer in report.layers:
         rf = layer.receptive_field
-        writer.writerow(
-            (
-                layer.index, layer.name, layer.kind, layer.path, shape_text(layer.output_shape), layer.params,
-                layer.trainable_params, layer.buffers, layer.macs, layer.activations,
-                *(rf_text(rf, key) if rf is not None else "" for key in ("size", "jump", "start", "center")),
-                " | ".join(d.message for d in layer.diagnostics),
-                "true" if layer.rf_nominal else "false",
-            )
+        yield (
+            layer.index, layer.name, layer.kind, layer.path, shape_text(layer.output_shape), layer.params,
+            layer.trainable_params, layer.buffers, layer.macs, layer.activations,
+            *(rf_decimal(rf, key) for key in ("size", "jump", "start", "center")),
+            " | ".join(d.message for d in layer.diagnostics),
+            "true" if layer.rf_nominal else "false",
+            shape_text(layer.input_shape),
         )
-    return out.getvalue()
+    t = report.totals
+    yield (
+        TOTAL, "", "", "", shape_text(report.output_shape), t.params, t.trainable_params, t.buffers, t.macs, "",
+        "", "", "", "", "", "", shape_text(report.input_shape),
+    )

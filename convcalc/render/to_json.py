@@ -11,8 +11,9 @@ from typing import Any
 
 from convcalc.engine.as_dict import report_dict
 from convcalc.engine.report import Report
+from convcalc.errors import ConvcalcError
 
-__all__ = ["report_dict", "to_json"]
+__all__ = ["error_json", "report_dict", "to_json"]
 
 
 def to_json(report: Report) -> str:
@@ -71,3 +72,17 @@ def _encode(value: Any, newline: str) -> str:
     if kind is float and -_FLOAT_LIMIT < value < _FLOAT_LIMIT:
         return float.__repr__(value)
     raise _Unusual
+
+
+def error_json(error: ConvcalcError) -> str:
+    """An error as `--format json` prints it on stdout: `{"error": {...}}`, the same fields as the
+    text on stderr (`location` is null when there is no place to point at)."""
+    span = error.span
+    location = None if span is None else {"file": span.source.name, "line": span.line, "column": span.column}
+    payload = {
+        "error": {
+            "message": error.message, "location": location, "hint": error.hint,
+            "exit_code": int(error.exit_code), "text": error.render(),
+        }
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"

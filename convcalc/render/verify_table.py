@@ -39,20 +39,22 @@ def verdict(result: Verification) -> tuple[str, bool]:
 
 def verify_table(result: Verification, title: str) -> RenderableType:
     table = Table(title=f"{title}: engine vs PyTorch ({result.device})", box=box.SIMPLE_HEAD)
-    for header in ("#", "name", "kind", "engine shape", "torch shape", "params", "torch params", "ok"):
-        table.add_column(header, justify="right" if header in ("#", "params", "torch params") else "left")
+    numeric = ("#", "params", "torch params", "buffers", "torch buffers")
+    for header in ("#", "name", "kind", "engine shape", "torch shape", *numeric[1:], "ok"):
+        table.add_column(header, justify="right" if header in numeric else "left")
     for check in result.checks:
         layer = check.layer
         table.add_row(
             str(layer.index), layer.name, layer.kind, shape_text(layer.output_shape), _maybe(check.torch_shape, shape_text),
-            grouped(layer.params), _maybe(check.torch_params, grouped), MARK[check.status],
+            grouped(layer.params), _maybe(check.torch_params, grouped),
+            grouped(layer.buffers), _maybe(check.torch_buffers, grouped), MARK[check.status],
             style=STYLE[check.status],
         )
     if result.rejected is not None:
         r = result.rejected
         table.add_row(
             "", r.name, r.kind, "rejected", _maybe(r.torch_shape, shape_text) if r.torch_error is None else "rejected",
-            "", "", "✓" if r.torch_agrees else "✗", style=None if r.torch_agrees else "red",
+            "", "", "", "", "✓" if r.torch_agrees else "✗", style=None if r.torch_agrees else "red",
         )
     line, good = verdict(result)
     return Group(table, Text(line, style="green" if good else "red"))

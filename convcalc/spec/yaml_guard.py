@@ -129,7 +129,10 @@ def yaml_error(problem: yaml.YAMLError, source: Source) -> SpecError:
         opened = problem.context_mark
         where = f" that starts at {opened.line + 1}:{opened.column + 1}" if opened and opened is not mark else ""
         context = f" ({problem.context}{where})"
-    return SpecError(f"invalid YAML: {detail}{context}", span, "check indentation, colons and brackets")
+    hint = "check indentation, colons and brackets"
+    if mark is not None and source.line(mark.line + 1)[: mark.column + 1].lstrip(" ").startswith("\t"):
+        hint = "YAML indents with spaces, never tabs: replace the tab at the start of the line with spaces"
+    return SpecError(f"invalid YAML: {detail}{context}", span, hint)
 
 
 
