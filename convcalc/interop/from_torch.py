@@ -1,0 +1,324 @@
+"""PyTorch to a spec: trace an nn.Module with torch.fx, map each node to a layer kind or a join.
+
+Modules map by class name through convcalc's registry (nn.Conv2d -> conv2d), their arguments
+read from the module's attributes of the same names (a kind's fields are PyTorch's argument
+names), so a kind added to the registry is imported without a change here. Functions and tensor
+methods map the same way by name (F.max_pool2d -> max_pool2d), with their positional argument
+names from their signatures or `_POSITIONAL`. Joins: `+`, `torch.add` -> residual; `*` ->
+gate; `torch.cat(..., 1)` -> concat. Module names are kept: `layer1.0.conv1`.
+
+torch is imported inside `import_module` only; nothing here loads it at import time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+import inspect
+import json
+import operator
+import re
+import sys
+from collections.abc import Callable
+from math import prod
+from pathlib import Path
+from typing import Any
+
+from convcalc.errors import SpecError, TorchMissing
+from convcalc.interop.graph import GraphNode, NotATree, to_tree
+from convcalc.interop.model import ImportProblem, Leaf, Model, Unsupported, compact
+from convcalc.layers import lookup
+
+_SKIP_FIELDS = {"in_channels", "in_features", "num_features", "num_channels", "inplace"}  # input-decided, or no effect
+_NOT_COMPACT = {"normalized_shape"}  # (8, 8) is two axes here, not "8 on every axis"
+_PASS_THROUGH = {"contiguous", "clone", "detach", "float", "to"}
+_POSITIONAL = {  # builtins without a Python signature: their arguments in order (after the input)
+    "relu": (), "relu_": (), "sigmoid": (), "tanh": (), "flatten": ("start_dim", "end_dim"),
+    "softmax": ("dim",), "log_softmax": ("dim",), "dropout": ("p", "training"),
+}
+_JOINS: dict[Any, str] = {operator.add: "add", operator.iadd: "add", operator.mul: "mul", operator.imul: "mul"}
+_JOIN_NAMES = {"add": "add", "add_": "add", "mul": "mul", "mul_": "mul", "cat": "concat", "concat": "concat",
+               "concatenate": "concat"}
+
+
+def load_factory(target: str) -> Callable[..., Any]:
+    """`package.module:factory` or `path/to/file.py:factory`: the callable that builds the model."""
+    module_name, _, attr = target.rpartition(":")
+    if not module_name or not attr:
+        raise SpecError(f"expected MODULE:FACTORY (got {target!r})", hint="for example models.py:resnet50 or mypkg.nets:Net")
+    try:
+        if module_name.endswith(".py") or Path(module_name).is_file():
+            path = Path(module_name).resolve()
+            spec = importlib.util.spec_from_file_location(path.stem, path)
+            if spec is None or spec.loader is None:
+                raise ImportError(f"cannot load {path}")
+            module = importlib.util.module_from_spec(spec)
+            sys.modules.setdefault(path.stem, module)
+            spec.loader.exec_module(module)
+        else:
+            module = importlib.import_module(module_name)
+    except (ImportError, OSError, SyntaxError) as problem:
+        raise SpecError(f"cannot import '{module_name}': {problem}", hint="check the module path and that it imports") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise SpecError(f"'{module_name}' has no callable '{attr}'", hint="name a class or a function that returns the model")
+    return factory  # type: ignore[no-any-return]  # checked callable above
+
+
+def import_torch(target: str, input_shape: tuple[int, ...], kwargs: str | None = None) -> Model:
+    """The `convcalc import torch` entry: build the model from MODULE:FACTORY and trace it."""
+    try:
+        import torch  # noqa: F401  # only to say clearly when it is missing
+    except ImportError:
+        raise TorchMissing("import torch needs PyTorch: pip install 'convcalc[torch]'") from None
+    factory = load_factory(target)
+    try:
+        arguments = json.loads(kwargs) if kwargs else {}
+    except json.JSONDecodeError as problem:
+        raise SpecError(f"--kwargs is not JSON: {problem}", hint="""for example --kwargs '{"num_classes": 10}'""") from None
+    if not isinstance(arguments, dict):
+        raise SpecError("--kwargs must be a JSON object", hint="""for example --kwargs '{"num_classes": 10}'""")
+    model = factory(**arguments)
+    return import_module(model, input_shape, name=getattr(factory, "__name__", "model"), source=target)
+
+
+def import_module(module: Any, input_shape: tuple[int, ...], *, name: str = "model", source: str = "") -> Model:
+    """A live nn.Module, traced on a zero input of `input_shape` (C, *spatial; batch 1)."""
+    import torch
+    from torch import fx
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    module = module.eval()
+    tracer = fx.Tracer()
+    tracer.record_stack_traces = True
+    try:
+        graph = tracer.trace(module)
+    except Exception as problem:  # fx raises TraceError, TypeError, NotImplementedError ... on dynamic code
+        raise SpecError(
+            f"torch.fx cannot trace {source or name}: {str(problem).splitlines()[0] if str(problem) else type(problem).__name__}",
+            hint="data-dependent control flow cannot be traced; move it out of forward() or import an ONNX export",
+        ) from None
+    traced = fx.GraphModule(tracer.root, graph)
+    try:
+        with torch.no_grad():
+            ShapeProp(traced).propagate(torch.zeros((1, *input_shape)))
+    except Exception as problem:  # the model's own error on this input
+        raise SpecError(f"{source or name} fails on a {list(input_shape)} input: {problem}") from None
+    return _Converter(traced, input_shape, name, source).convert()
+
+
+class _Converter:
+    def __init__(self, traced: Any, input_shape: tuple[int, ...], name: str, source: str) -> None:
+        self.traced, self.input_shape, self.name, self.source = traced, input_shape, name, source
+        self.modules = dict(traced.named_modules())
+        self.problems: list[Unsupported] = []
+        self.types: dict[tuple[str, ...], str] = {}
+        self.alias: dict[str, str] = {}  # a pass-through node -> the node it passes on
+        self.calls: dict[str, int] = {}  # module target -> how often it was called
+        self.stored: set[str] = set()  # get_attr nodes: parameters and buffers read directly
+
+    def convert(self) -> Model:
+        nodes: list[GraphNode] = []
+        source = output = ""
+        for node in self.traced.graph.nodes:
+            if node.op == "placeholder":
+                if source:
+                    self.problems.append(Unsupported(node.name, "", "a second input; a spec has one"))
+                source = node.name
+            elif node.op == "output":
+                result = node.args[0]
+                if not hasattr(result, "name"):
+                    self.problems.append(Unsupported("output", "", "returns several tensors; a spec has one output"))
+                else:
+                    output = self.alias.get(result.name, result.name)
+            elif node.op == "get_attr":
+                self.stored.add(node.name)
+            elif not _is_tensor(node):
+                continue
+            else:
+                converted = self.node(node)
+                if converted is not None:
+                    nodes.append(converted)
+        if not self.problems:
+            try:
+                items = to_tree(nodes, source, output, self.types)
+            except NotATree as problem:
+                self.problems.append(problem.problem)
+        if self.problems:
+            raise ImportProblem(self.source or self.name, self.problems)
+        return Model(self.name, self.input_shape, items, self.source)
+
+    def inputs(self, node: Any) -> tuple[str, ...]:
+        found: list[str] = []
+
+        def visit(value: Any) -> None:
+            if hasattr(value, "op") and (value.op in ("placeholder", "get_attr") or _is_tensor(value)):
+                found.append(self.alias.get(value.name, value.name))
+            elif isinstance(value, (list, tuple)):
+                for v in value:
+                    visit(v)
+            elif isinstance(value, dict):
+                for v in value.values():
+                    visit(v)
+
+        visit(node.args)
+        visit(node.kwargs)
+        return tuple(found)
+
+    def where(self, node: Any) -> str:
+        trace = node.meta.get("stack_trace") or ""
+        places = re.findall(r'File "([^"]+)", line (\d+)', trace)
+        at = f"{Path(places[-1][0]).name}:{places[-1][1]}" if places else ""
+        if node.op == "call_module":
+            kind = type(self.modules[node.target]).__name__
+            return f"{node.target}: {kind}" + (f" at {at}" if at else "")
+        return at
+
+    def scope(self, node: Any) -> tuple[str, ...]:
+        stack = node.meta.get("nn_module_stack") or {}
+        paths = [path for path, _ in stack.values()]
+        for path, kind in stack.values():
+            self.types[tuple(path.split("."))] = getattr(kind, "__name__", str(kind))
+        if node.op == "call_module":
+            return tuple(node.target.split("."))[:-1]
+        return tuple(paths[-1].split(".")) if paths else ()
+
+    def node(self, node: Any) -> GraphNode | None:
+        inputs = self.inputs(node)
+        scope = self.scope(node)
+        where = self.where(node)
+        label = node.target if node.op == "call_module" else node.name
+
+        def fail(why: str) -> None:
+            self.problems.append(Unsupported(label, where, why))
+
+        stored = [i for i in inputs if i in self.stored]
+        if stored:
+            fail(f"reads the stored tensor '{stored[0]}' (a parameter or buffer used directly); a layer reads one input")
+            return None
+        if node.op == "call_module":
+            return self.module_node(node, inputs, scope, where, fail)
+        target = node.target
+        op_name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
+        join = _JOINS.get(target) or _JOIN_NAMES.get(op_name)
+        if join is not None:
+            return self.join_node(node, join, inputs, scope, where, fail)
+        if op_name in _PASS_THROUGH and len(inputs) == 1:
+            self.alias[node.name] = inputs[0]
+            return None
+        leaves = self.function_leaves(node, op_name, fail)
+        if leaves is None:
+            return None
+        return GraphNode(node.name, inputs, scope, leaves, where=where)
+
+    def module_node(self, node: Any, inputs: tuple[str, ...], scope: tuple[str, ...], where: str,
+                    fail: Callable[[str], None]) -> GraphNode | None:
+        module = self.modules[node.target]
+        kind = type(module).__name__
+        entry = lookup(kind)
+        if entry is None:
+            fail(f"nn.{kind} has no convcalc layer kind (run 'convcalc kinds')")
+            return None
+        args: list[tuple[str, Any]] = []
+        for f in dataclasses.fields(entry.kind):  # type: ignore[arg-type]  # kinds are dataclasses
+            if f.name in _SKIP_FIELDS or not hasattr(module, f.name):
+                continue
+            value = getattr(module, f.name)
+            if f.name == "bias" and not isinstance(value, bool):
+                value = value is not None
+            value = _plain(value, f.name)
+            if not (type(value) is type(f.default) and value == f.default):
+                args.append((f.name, value))
+        if getattr(module, "return_indices", False):
+            fail("returns pooling indices as well")
+            return None
+        count = self.calls.get(node.target, 0)
+        self.calls[node.target] = count + 1
+        local = node.target.rsplit(".", 1)[-1]
+        shared = None
+        if count:
+            local = f"{local}_{count}"
+            shared = node.target if any(True for _ in module.parameters()) else None
+        leaf = Leaf(kind.lower(), tuple(args), local, shared)
+        return GraphNode(node.name, inputs, scope, (leaf,), where=where)
+
+    def join_node(self, node: Any, join: str, inputs: tuple[str, ...], scope: tuple[str, ...], where: str,
+                  fail: Callable[[str], None]) -> GraphNode | None:
+        if join == "concat":
+            dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
+            rank = len(_shape(node))
+            if not isinstance(dim, int) or dim % rank != 1:
+                fail(f"concatenates along dim {dim}; a spec's concat stacks channels (dim 1)")
+                return None
+        elif len(inputs) != len(node.args) or node.kwargs.get("alpha", 1) != 1:
+            fail(f"{'adds' if join == 'add' else 'multiplies'} a constant or a scaled tensor; a join combines computed tensors")
+            return None
+        return GraphNode(node.name, inputs, scope, join=join, where=where)
+
+    def function_leaves(self, node: Any, op_name: str, fail: Callable[[str], None]) -> tuple[Leaf, ...] | None:
+        shape_in = _shape(node.args[0]) if node.args and hasattr(node.args[0], "meta") else ()
+        shape_out = _shape(node)
+        if op_name in ("view", "reshape"):
+            if len(shape_in) > 2 and shape_out == (shape_in[0], prod(shape_in[1:])):
+                return (Leaf("flatten", (), ""),)
+            fail(f"{op_name} to {list(shape_out)} is not a flatten; a spec has no general reshape")
+            return None
+        if op_name == "mean":
+            dims = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
+            keep = node.kwargs.get("keepdim", node.args[2] if len(node.args) > 2 else False)
+            dims = (dims,) if isinstance(dims, int) else tuple(dims or ())
+            rank = len(shape_in)
+            if rank < 3 or sorted(d % rank for d in dims) != list(range(2, rank)):
+                fail(f"mean over dims {list(dims)}; only a mean over every spatial axis (global average pooling) is a layer")
+                return None
+            pool = Leaf(f"adaptiveavgpool{rank - 2}d", (("output_size", 1),), "")
+            return (pool,) if keep else (pool, Leaf("flatten", (), ""))
+        entry = lookup(op_name)
+        if entry is None:
+            fail(f"{op_name} has no convcalc layer kind (run 'convcalc kinds')")
+            return None
+        names = _positional(node.target, op_name)
+        given = dict(zip(names, node.args[1:]))
+        given.update(node.kwargs)
+        if given.get("return_indices"):
+            fail("returns pooling indices as well")
+            return None
+        known = {f.name: f for f in dataclasses.fields(entry.kind)}  # type: ignore[arg-type]  # kinds are dataclasses
+        args = []
+        for key, value in given.items():
+            if key in known and key not in _SKIP_FIELDS:
+                value = _plain(value, key)
+                default = known[key].default
+                if not (type(value) is type(default) and value == default):
+                    args.append((key, value))
+        return (Leaf(op_name.rstrip("_").lower(), tuple(args), ""),)
+
+
+def _positional(target: Any, name: str) -> tuple[str, ...]:
+    if isinstance(target, str):  # a tensor method: self is the input
+        return _POSITIONAL.get(name, ())
+    try:
+        parameters = list(inspect.signature(target).parameters)
+    except (TypeError, ValueError):
+        return _POSITIONAL.get(name, ())
+    return tuple(parameters[1:])
+
+
+def _plain(value: Any, name: str) -> Any:
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        value = tuple(_plain(v, name) for v in value)
+        return value if name in _NOT_COMPACT else compact(value)
+    return value
+
+
+def _shape(node: Any) -> tuple[int, ...]:
+    meta = node.meta.get("tensor_meta")
+    return tuple(meta.shape) if meta is not None and hasattr(meta, "shape") else ()
+
+
+def _is_tensor(node: Any) -> bool:
+    meta = node.meta.get("tensor_meta")
+    return meta is not None and hasattr(meta, "shape")
