@@ -180,3 +180,28 @@ class UNetLike(nn.Module):
         d2 = self.dec2(torch.cat([e2, self.up2(b)], dim=1))
         d1 = self.dec1(torch.cat([e1, self.up1(d2)], dim=1))
         return self.head(d1)
+
+
+class Unsupported(nn.Module):
+    """Two operations a spec cannot express: a roll and an unfold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.unfold = nn.Unfold(2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = torch.roll(self.conv(x), 1, 2)
+        return self.unfold(x)
+
+
+class Gated(nn.Module):
+    """GLU-style: two computed tensors multiplied, which a gate (input x its path) is not."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.a = nn.Conv2d(3, 8, 1)
+        self.b = nn.Conv2d(3, 8, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.a(x) * torch.sigmoid(self.b(x))

@@ -7,11 +7,11 @@ never from each other or from this package, so every module imports alone with n
 
 from __future__ import annotations
 
-from convcalc.cli import summary, teach, verify  # import order is --help's order
+from convcalc.cli import interop, summary, teach, verify  # import order is --help's order (interop: its own panel)
 from convcalc.cli.app import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (summary, teach, verify)  # imported for their registrations on `app`
+_COMMANDS = (summary, teach, verify, interop)  # imported for their registrations on `app`
 
 
 def main() -> None:

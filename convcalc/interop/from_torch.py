@@ -90,11 +90,19 @@ def import_module(module: Any, input_shape: tuple[int, ...], *, name: str = "mod
     from torch.fx.passes.shape_prop import ShapeProp
 
     module = module.eval()
-    tracer = fx.Tracer()
+
+    class _Tracer(fx.Tracer):  # type: ignore[misc]  # torch has no stubs here
+        def is_leaf_module(self, m: Any, qualified_name: str) -> bool:
+            """torch.nn's modules, and a childless module named like a kind (the Crop that
+            exported code defines): both are one layer, not traced into."""
+            named_like_kind = lookup(type(m).__name__) is not None and not any(True for _ in m.children())
+            return bool(super().is_leaf_module(m, qualified_name)) or named_like_kind
+
+    tracer = _Tracer()
     tracer.record_stack_traces = True
     try:
         graph = tracer.trace(module)
-    except Exception as problem:  # fx raises TraceError, TypeError, NotImplementedError ... on dynamic code
+    except Exception as problem:  # noqa: BLE001  # fx raises TraceError, TypeError, NotImplementedError ... on dynamic code
         raise SpecError(
             f"torch.fx cannot trace {source or name}: {str(problem).splitlines()[0] if str(problem) else type(problem).__name__}",
             hint="data-dependent control flow cannot be traced; move it out of forward() or import an ONNX export",
@@ -103,7 +111,7 @@ def import_module(module: Any, input_shape: tuple[int, ...], *, name: str = "mod
     try:
         with torch.no_grad():
             ShapeProp(traced).propagate(torch.zeros((1, *input_shape)))
-    except Exception as problem:  # the model's own error on this input
+    except Exception as problem:  # noqa: BLE001  # the model's own error on this input
         raise SpecError(f"{source or name} fails on a {list(input_shape)} input: {problem}") from None
     return _Converter(traced, input_shape, name, source).convert()
 
@@ -117,6 +125,9 @@ class _Converter:
         self.alias: dict[str, str] = {}  # a pass-through node -> the node it passes on
         self.calls: dict[str, int] = {}  # module target -> how often it was called
         self.stored: set[str] = set()  # get_attr nodes: parameters and buffers read directly
+        import torch
+
+        self.torch_dir = str(Path(torch.__file__).parent)  # frames inside torch are not the model's source
 
     def convert(self) -> Model:
         nodes: list[GraphNode] = []
@@ -168,7 +179,7 @@ class _Converter:
 
     def where(self, node: Any) -> str:
         trace = node.meta.get("stack_trace") or ""
-        places = re.findall(r'File "([^"]+)", line (\d+)', trace)
+        places = [(f, line) for f, line in re.findall(r'File "([^"]+)", line (\d+)', trace) if not f.startswith(self.torch_dir)]
         at = f"{Path(places[-1][0]).name}:{places[-1][1]}" if places else ""
         if node.op == "call_module":
             kind = type(self.modules[node.target]).__name__

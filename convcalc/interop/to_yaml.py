@@ -91,9 +91,9 @@ class _Writer:
             lines.append(f"{inner}name: {scalar(fork.name)}")
         at = 0
         paths: list[list[str]] = []
-        for path in fork.paths:
-            size = sum(len(slots(i)) for i in path)
-            paths.append(self.items(path, context[at : at + size], inner + "    " if fork.join == "concat" else inner + "  "))
+        for branch in fork.paths:
+            size = sum(len(slots(i)) for i in branch)
+            paths.append(self.items(branch, context[at : at + size], inner + "    " if fork.join == "concat" else inner + "  "))
             at += size
         if fork.join == "add":
             lines += [f"{inner}main:", *paths[0]]
