@@ -91,7 +91,7 @@ def import_module(module: Any, input_shape: tuple[int, ...], *, name: str = "mod
 
     module = module.eval()
 
-    class _Tracer(fx.Tracer):  # type: ignore[misc]  # torch has no stubs here
+    class _Tracer(fx.Tracer):
         def is_leaf_module(self, m: Any, qualified_name: str) -> bool:
             """torch.nn's modules, and a childless module named like a kind (the Crop that
             exported code defines): both are one layer, not traced into."""

@@ -51,6 +51,12 @@ class _Graph:
         self.nodes.append(self.helper.make_node(op, inputs, [name], name=name, **attrs))
         return name
 
+    def mark(self, kind: str) -> None:
+        """The spelling the last node came from, where ONNX has one operator for two kinds
+        (GlobalAveragePool: globalavgpool or adaptiveavgpool to 1), so an import gives it back."""
+        entry = self.nodes[-1].metadata_props.add()
+        entry.key, entry.value = "convcalc.kind", kind
+
 
 Emit = Callable[[_Graph, LayerSpec, Any, Outcome, Tensor], str]
 
@@ -236,6 +242,8 @@ class _Exporter(Visitor[Tensor]):
                             spec.span, "export --to torch, then torch.onnx.export")
         first_node, first_init = len(self.graph.nodes), len(self.graph.initializers)
         name = emitter(self.graph, spec, args, outcome, x)
+        if args.family in ("globalavgpool", "globalmaxpool"):
+            self.graph.mark(args.family)
         if spec.shares and outcome.weights:
             self.share(spec, first_node, first_init)
         shape = (x[1][0], *outcome.out.shape)

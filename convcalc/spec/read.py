@@ -25,6 +25,10 @@ def read_network(items: Sequence[str], input_shape: str | None = None, batch: in
             "give one spec file, or layer strings with an input shape",
             hint="convcalc summary net.yaml   or   convcalc summary -i 3x32x32 conv:10,5,p=2 relu",
         )
+    if items[0].lower().endswith(".onnx"):  # an ONNX graph reads as the spec `convcalc import onnx` writes
+        from convcalc.interop.from_onnx import read_onnx
+
+        return read_onnx(items[0])
     return load_spec(items[0])
 
 
