@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from convcalc.interop.graph import GraphNode, NotATree, to_tree
 from convcalc.interop.model import ImportProblem, Item, Leaf, Model, Unsupported
 from convcalc.interop.onnx_ops import JOINS, OPS, PASS, OnnxNode, Refused
 from convcalc.interop.to_onnx import OnnxMissing
-from convcalc.network import Network
+from convcalc.network import Network, map_layers
 
 _TORCH_NN = "torch.nn.modules."
 
@@ -48,7 +49,14 @@ def read_onnx(path: str) -> Network:
     """What `convcalc summary model.onnx` reads: the imported spec, loaded back."""
     from convcalc.interop.spec_file import to_spec
 
-    return to_spec(import_onnx(path), path).network
+    network = to_spec(import_onnx(path), path).network
+    # Places in the spec written on the way are no place in the .onnx file: diagnostics name the layer only.
+    return replace(network, layers=map_layers(network.layers, lambda layer: replace(layer, span=None, arg_spans={})))
+
+
+def _text(value: Any) -> Any:
+    """ONNX keeps string attributes as bytes (auto_pad=b'SAME_UPPER')."""
+    return value.decode() if isinstance(value, bytes) else value
 
 
 class _Reader:
@@ -143,7 +151,7 @@ class _Reader:
         return bool(pads[0] == pads[1] == pads[half] == pads[half + 1] == 0)
 
     def node(self, node: Any, fused: dict[str, Any] | None) -> GraphNode | None:
-        attrs = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+        attrs = {a.name: _text(self.onnx.helper.get_attribute_value(a)) for a in node.attribute}
         attrs["_kind"] = next((p.value for p in node.metadata_props if p.key == "convcalc.kind"), None)
         op = node.op_type
         names = list(node.input)
@@ -237,4 +245,4 @@ class _Reader:
             differ.append(f"parameters: convcalc {report.totals.params:,}, the initializers {self.params:,}")
         if differ:
             raise ConvcalcError(f"{self.source}: onnx.shape_inference disagrees with convcalc (batch aside):\n  "
-                                + "\n  ".join(differ), hint="please report it with the model: one of the two is wrong")
+                                + "\n  ".join(differ), hint="the shapes recorded in the file and convcalc's rules disagree: re-export the model, or report it")
