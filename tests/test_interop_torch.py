@@ -88,6 +88,23 @@ def test_written_specs_fold_repeats_and_join_kinds():
     assert "- concat:" in imported(zoo("UNetLike"), (1, 64, 64)).text
 
 
+def test_torch_export_takes_over_where_fx_cannot_trace():
+    """Control flow on a size: fx refuses, torch.export specialises it; module names and joins survive."""
+    model = zoo("ShapeDependent").eval()
+    result = imported(model, (3, 16, 16))
+    assert result.report.totals.params == sum(p.numel() for p in model.parameters())
+    names = [row.name for row in result.report.layers]
+    assert names[:4] == ["conv", "bn", "relu", "relu_1"]  # the branch taken on this input, the module called twice
+    assert "block.add1" in names and "block.conv3" in names
+    assert result.report.output_shape == (1, 4)
+
+
+def test_a_module_called_twice_shares_its_weights():
+    result = imported(zoo("Twice"), (4, 8, 8))
+    assert "- conv2d: {name: conv_1, out: 4, kernel: 3, padding: 1, shared: conv}" in result.text
+    assert result.report.totals.params == 148
+
+
 def test_unsupported_operations_are_listed_with_their_source():
     from convcalc.interop.model import ImportProblem
 
@@ -125,6 +142,8 @@ def test_import_errors_exit_2(run):
     assert code == 2 and "has no callable 'Missing'" in err
     code, _, err = run("import", "torch", f"{MODELS}:Unsupported", "-i", "3x16x16")
     assert code == 2 and err.startswith("error: cannot import")
+    code, _, err = run("import", "torch", f"{MODELS}:Twice", "--kwargs", '{"width": 3}')
+    assert code == 2 and "Twice(**{'width': 3}) raised TypeError" in err
 
 
 def _load(path: Path):

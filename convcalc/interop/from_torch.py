@@ -79,7 +79,11 @@ def import_torch(target: str, input_shape: tuple[int, ...], kwargs: str | None =
         raise SpecError(f"--kwargs is not JSON: {problem}", hint="""for example --kwargs '{"num_classes": 10}'""") from None
     if not isinstance(arguments, dict):
         raise SpecError("--kwargs must be a JSON object", hint="""for example --kwargs '{"num_classes": 10}'""")
-    model = factory(**arguments)
+    try:
+        model = factory(**arguments)
+    except Exception as problem:  # noqa: BLE001  # the factory's own error, whatever it is
+        raise SpecError(f"{target}(**{arguments!r}) raised {type(problem).__name__}: {problem}",
+                        hint="check --kwargs against the factory's arguments") from None
     return import_module(model, input_shape, name=getattr(factory, "__name__", "model"), source=target)
 
 
@@ -103,23 +107,25 @@ def import_module(module: Any, input_shape: tuple[int, ...], *, name: str = "mod
     try:
         graph = tracer.trace(module)
     except Exception as problem:  # noqa: BLE001  # fx raises TraceError, TypeError, NotImplementedError ... on dynamic code
-        raise SpecError(
-            f"torch.fx cannot trace {source or name}: {str(problem).splitlines()[0] if str(problem) else type(problem).__name__}",
-            hint="data-dependent control flow cannot be traced; move it out of forward() or import an ONNX export",
-        ) from None
-    traced = fx.GraphModule(tracer.root, graph)
+        from convcalc.interop.torch_export import exported_graph
+
+        reason = str(problem).splitlines()[0] if str(problem) else type(problem).__name__
+        return _Converter(exported_graph(module, input_shape, source or name, reason), module, input_shape, name,
+                          source).convert()
     try:
         with torch.no_grad():
-            ShapeProp(traced).propagate(torch.zeros((1, *input_shape)))
+            ShapeProp(fx.GraphModule(tracer.root, graph)).propagate(torch.zeros((1, *input_shape)))
     except Exception as problem:  # noqa: BLE001  # the model's own error on this input
         raise SpecError(f"{source or name} fails on a {list(input_shape)} input: {problem}") from None
-    return _Converter(traced, input_shape, name, source).convert()
+    return _Converter(graph, module, input_shape, name, source).convert()
 
 
 class _Converter:
-    def __init__(self, traced: Any, input_shape: tuple[int, ...], name: str, source: str) -> None:
-        self.traced, self.input_shape, self.name, self.source = traced, input_shape, name, source
-        self.modules = dict(traced.named_modules())
+    """An fx graph (from symbolic tracing, or torch.export's rewritten by torch_export) to a Model."""
+
+    def __init__(self, graph: Any, root: Any, input_shape: tuple[int, ...], name: str, source: str) -> None:
+        self.graph, self.input_shape, self.name, self.source = graph, input_shape, name, source
+        self.modules = dict(root.named_modules())
         self.problems: list[Unsupported] = []
         self.types: dict[tuple[str, ...], str] = {}
         self.alias: dict[str, str] = {}  # a pass-through node -> the node it passes on
@@ -132,13 +138,15 @@ class _Converter:
     def convert(self) -> Model:
         nodes: list[GraphNode] = []
         source = output = ""
-        for node in self.traced.graph.nodes:
+        for node in self.graph.nodes:
             if node.op == "placeholder":
                 if source:
                     self.problems.append(Unsupported(node.name, "", "a second input; a spec has one"))
                 source = node.name
             elif node.op == "output":
                 result = node.args[0]
+                if isinstance(result, (tuple, list)) and len(result) == 1:  # torch.export returns a tuple
+                    result = result[0]
                 if not hasattr(result, "name"):
                     self.problems.append(Unsupported("output", "", "returns several tensors; a spec has one output"))
                 else:
@@ -190,10 +198,11 @@ class _Converter:
         stack = node.meta.get("nn_module_stack") or {}
         paths = [path for path, _ in stack.values()]
         for path, kind in stack.values():
-            self.types[tuple(path.split("."))] = getattr(kind, "__name__", str(kind))
+            if path:  # torch.export lists the root module too, as ''
+                self.types[tuple(path.split("."))] = getattr(kind, "__name__", str(kind)).rsplit(".", 1)[-1]
         if node.op == "call_module":
             return tuple(node.target.split("."))[:-1]
-        return tuple(paths[-1].split(".")) if paths else ()
+        return tuple(paths[-1].split(".")) if paths and paths[-1] else ()
 
     def node(self, node: Any) -> GraphNode | None:
         inputs = self.inputs(node)
@@ -211,7 +220,7 @@ class _Converter:
         if node.op == "call_module":
             return self.module_node(node, inputs, scope, where, fail)
         target = node.target
-        op_name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
+        op_name = _op_name(target)
         join = _JOINS.get(target) or _JOIN_NAMES.get(op_name)
         if join is not None:
             return self.join_node(node, join, inputs, scope, where, fail)
@@ -306,9 +315,22 @@ class _Converter:
         return (Leaf(op_name.rstrip("_").lower(), tuple(args), ""),)
 
 
+def _op_name(target: Any) -> str:
+    """A method's name, a function's, or an ATen operator's (`aten::max_pool2d` from torch.export)."""
+    if isinstance(target, str):
+        return target
+    schema = getattr(target, "_schema", None)
+    if schema is not None:
+        return str(schema.name).split("::")[-1]
+    return str(getattr(target, "__name__", target))
+
+
 def _positional(target: Any, name: str) -> tuple[str, ...]:
     if isinstance(target, str):  # a tensor method: self is the input
         return _POSITIONAL.get(name, ())
+    schema = getattr(target, "_schema", None)
+    if schema is not None:  # an ATen operator: its schema names the arguments as PyTorch does
+        return tuple(a.name for a in schema.arguments)[1:]
     try:
         parameters = list(inspect.signature(target).parameters)
     except (TypeError, ValueError):
@@ -326,10 +348,10 @@ def _plain(value: Any, name: str) -> Any:
 
 
 def _shape(node: Any) -> tuple[int, ...]:
-    meta = node.meta.get("tensor_meta")
-    return tuple(meta.shape) if meta is not None and hasattr(meta, "shape") else ()
+    meta = node.meta.get("tensor_meta", node.meta.get("val"))  # ShapeProp's, or torch.export's fake tensor
+    return tuple(int(n) for n in meta.shape) if meta is not None and hasattr(meta, "shape") else ()
 
 
 def _is_tensor(node: Any) -> bool:
-    meta = node.meta.get("tensor_meta")
+    meta = node.meta.get("tensor_meta", node.meta.get("val"))
     return meta is not None and hasattr(meta, "shape")
