@@ -85,3 +85,33 @@ def test_a_json_without_an_input_shape_needs_one(run, tmp_path):
     assert code == 2 and "give --input HxWxC" in err
     code, out, _ = run("import", "keras", str(path), "--input", "4x4x2")
     assert code == 0 and "input: [2, 4, 4]" in out
+
+
+def test_depthwise_concat_gate_and_bilinear_upsampling(tmp_path):
+    """A Functional graph with DepthwiseConv2D, Concatenate (channels), Multiply (a gate) and UpSampling2D."""
+    def node(cls, name, inputs, **config):
+        history = [{"class_name": "__keras_tensor__", "config": {"keras_history": [i, 0, 0]}} for i in inputs]
+        args = [history] if len(history) > 1 else history
+        return {"class_name": cls, "name": name, "config": {"name": name, **config},
+                "inbound_nodes": [{"args": args, "kwargs": {}}]}
+
+    layers = [
+        {"class_name": "InputLayer", "name": "in", "config": {"name": "in", "batch_shape": [None, 16, 16, 8]},
+         "inbound_nodes": []},
+        node("DepthwiseConv2D", "dw", ["in"], kernel_size=3, padding="same", depth_multiplier=2, use_bias=False),
+        node("Conv2D", "pw", ["in"], filters=8, kernel_size=1, activation="relu"),
+        node("Concatenate", "cat", ["dw", "pw"], axis=-1),
+        node("GlobalAveragePooling2D", "squeeze", ["cat"], keepdims=True),
+        node("Conv2D", "excite", ["squeeze"], filters=24, kernel_size=1, activation="sigmoid"),
+        node("Multiply", "scale", ["cat", "excite"]),
+        node("UpSampling2D", "up", ["scale"], size=2, interpolation="bilinear"),
+    ]
+    path = tmp_path / "graph.json"
+    import json
+
+    path.write_text(json.dumps({"class_name": "Functional", "config": {
+        "name": "graph", "layers": layers, "input_layers": [["in", 0, 0]], "output_layers": [["up", 0, 0]]}}))
+    rep = to_spec(import_keras(str(path))).report
+    assert shapes(rep)["dw"] == (1, 16, 16, 16) and shapes(rep)["cat"] == (1, 24, 16, 16)
+    assert shapes(rep)["scale"] == (1, 24, 16, 16) and rep.output_shape == (1, 24, 32, 32)
+    assert rep.totals.params == 3 * 3 * 16 + (8 * 8 + 8) + (24 * 24 + 24)

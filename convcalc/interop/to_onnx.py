@@ -265,13 +265,30 @@ class _Exporter(Visitor[Tensor]):
         if not isinstance(layer.args, CompositeKind):
             return self.emit(layer, layer.args, x)
         expansion = layer.args.expand(TensorInfo(x[1][1:], None), layer.rank)
-        out = x
+        out, made = x, dict[str, Tensor]()
         for part in expansion.parts:
+            read = x if part.reads_input else out
             if part.extra_inputs:
-                raise SpecError(f"cannot export {layer.name} ({layer.kind}) to ONNX: its part '{part.name}' reads "
-                                "predicted offsets, which no ONNX operator mapped here takes", layer.span)
-            out = self.emit(part_spec(layer, part), part.args, x if part.reads_input else out)
+                out = self.deform(part_spec(layer, part), part.args, read, [made[name] for name in part.extra_inputs])
+            else:
+                out = self.emit(part_spec(layer, part), part.args, read)
+            made[part.name] = out
         return out
+
+    def deform(self, spec: LayerSpec, args: LayerKind, x: Tensor, extra: list[Tensor]) -> Tensor:
+        """A deformable conv reads the offsets (and v2 mask) its sibling parts predicted: ONNX DeformConv."""
+        outcome = args.infer(TensorInfo(x[1][1:], None), spec.rank)
+        window = outcome.window
+        assert window is not None
+        weights = _params(self.graph, spec, outcome, ("weight", "bias"))
+        offset = extra[0]
+        inputs = [x[0], weights[0], offset[0], weights[1] if len(weights) > 1 else "", *(m[0] for m in extra[1:])]
+        name = self.graph.node("DeformConv", inputs, spec.name, dilations=list(window.dilations),
+                               group=getattr(args, "groups", 1), offset_group=offset[1][1] // (2 * prod(window.kernels)),
+                               **_window_attrs(outcome))
+        shape = (x[1][0], *outcome.out.shape)
+        self.graph.shapes[name] = shape
+        return name, shape
 
     def join(self, node: Branches, x: Tensor, outs: list[Tensor], path: str) -> Tensor:
         names = [o[0] for o in outs]
