@@ -117,6 +117,8 @@ def test_unsupported_operations_are_listed_with_their_source():
         f"  roll (interop_models.py:{roll}): roll has no convcalc layer kind (run 'convcalc kinds')",
         f"  unfold (unfold: Unfold at interop_models.py:{roll + 1}): nn.Unfold has no convcalc layer kind (run 'convcalc kinds')",
     ]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "\n".join(["error: " + lines[0], *lines[1:]]) in readme  # the README quotes this very error
 
 
 def test_a_product_of_two_computed_tensors_is_not_a_gate():

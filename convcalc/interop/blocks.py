@@ -83,9 +83,11 @@ class Block:
     params: list[str] = field(default_factory=list)
     exprs: list[Expr] = field(default_factory=list)
     base: dict[str, int] = field(default_factory=dict)  # parameter -> the slot that carries it
+    rows: list[list[Value]] = field(default_factory=list)  # each instance's slot values
 
     def fit(self) -> None:
-        columns = list(zip(*(slots(scope) for scope in self.instances)))
+        self.rows = [slots(scope) for scope in self.instances]
+        columns = list(zip(*self.rows))
         names = labels(self.instances[0])
         for index, column in enumerate(columns):
             if all(_same(v, column[0]) for v in column):
@@ -95,7 +97,7 @@ class Block:
 
     def _expression(self, index: int, column: tuple[Value, ...], label: str) -> Ref:
         for param in self.params:
-            known = [scope_slots[self.base[param]] for scope_slots in self._columns_cache()]
+            known = [row[self.base[param]] for row in self.rows]
             if all(_same(a, b) for a, b in zip(column, known)):
                 return Ref(f"${param}")
             if all(_int(a) and _int(b) and b > 0 for a, b in zip(column, known)):
@@ -109,9 +111,6 @@ class Block:
         self.params.append(name)
         self.base[name] = index
         return Ref(f"${name}")
-
-    def _columns_cache(self) -> list[list[Value]]:
-        return [slots(scope) for scope in self.instances]
 
     def uses(self, context: list[Expr]) -> dict[str, Expr]:
         """The parameters of one use, from the slots as its context writes them."""
