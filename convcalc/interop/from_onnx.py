@@ -21,9 +21,8 @@ from typing import Any
 from convcalc.errors import ConvcalcError, SpecError
 from convcalc.formats import shape_text
 from convcalc.interop.graph import GraphNode, NotATree, to_tree
-from convcalc.interop.model import ImportProblem, Item, Leaf, Model, Unsupported
+from convcalc.interop.model import ImportProblem, Item, Leaf, Model, OnnxMissing, Unsupported
 from convcalc.interop.onnx_ops import JOINS, OPS, PASS, OnnxNode, Refused
-from convcalc.interop.to_onnx import OnnxMissing
 from convcalc.network import Network, map_layers
 
 _TORCH_NN = "torch.nn.modules."

@@ -4,10 +4,11 @@ Modules map by class name through convcalc's registry (nn.Conv2d -> conv2d), the
 read from the module's attributes of the same names (a kind's fields are PyTorch's argument
 names), so a kind added to the registry is imported without a change here. Functions and tensor
 methods map the same way by name (F.max_pool2d -> max_pool2d), with their positional argument
-names from their signatures or `_POSITIONAL`. Joins: `+`, `torch.add` -> residual; `*` ->
+names from their signatures, ATen schemas or `torch_ops._POSITIONAL`. Joins: `+`, `torch.add` -> residual; `*` ->
 gate; `torch.cat(..., 1)` -> concat. Module names are kept: `layer1.0.conv1`.
 
-torch is imported inside `import_module` only; nothing here loads it at import time.
+torch is imported inside `import_module` only (and torch_export, where fx cannot trace); nothing
+here loads it at import time.
 """
 
 from __future__ import annotations
@@ -15,31 +16,28 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.util
-import inspect
 import json
-import operator
 import re
 import sys
 from collections.abc import Callable
-from math import prod
 from pathlib import Path
 from typing import Any
 
 from convcalc.errors import SpecError, TorchMissing
 from convcalc.interop.graph import GraphNode, NotATree, to_tree
-from convcalc.interop.model import ImportProblem, Leaf, Model, Unsupported, compact
+from convcalc.interop.model import ImportProblem, Leaf, Model, Unsupported
+from convcalc.interop.torch_ops import (
+    JOIN_NAMES,
+    JOINS,
+    PASS_THROUGH,
+    SKIP_FIELDS,
+    function_leaves,
+    is_tensor,
+    operator_name,
+    plain,
+    shape_of,
+)
 from convcalc.layers import lookup
-
-_SKIP_FIELDS = {"in_channels", "in_features", "num_features", "num_channels", "inplace"}  # input-decided, or no effect
-_NOT_COMPACT = {"normalized_shape"}  # (8, 8) is two axes here, not "8 on every axis"
-_PASS_THROUGH = {"contiguous", "clone", "detach", "float", "to"}
-_POSITIONAL = {  # builtins without a Python signature: their arguments in order (after the input)
-    "relu": (), "relu_": (), "sigmoid": (), "tanh": (), "flatten": ("start_dim", "end_dim"),
-    "softmax": ("dim",), "log_softmax": ("dim",), "dropout": ("p", "training"),
-}
-_JOINS: dict[Any, str] = {operator.add: "add", operator.iadd: "add", operator.mul: "mul", operator.imul: "mul"}
-_JOIN_NAMES = {"add": "add", "add_": "add", "mul": "mul", "mul_": "mul", "cat": "concat", "concat": "concat",
-               "concatenate": "concat"}
 
 
 def load_factory(target: str) -> Callable[..., Any]:
@@ -153,7 +151,7 @@ class _Converter:
                     output = self.alias.get(result.name, result.name)
             elif node.op == "get_attr":
                 self.stored.add(node.name)
-            elif not _is_tensor(node):
+            elif not is_tensor(node):
                 continue
             else:
                 converted = self.node(node)
@@ -172,7 +170,7 @@ class _Converter:
         found: list[str] = []
 
         def visit(value: Any) -> None:
-            if hasattr(value, "op") and (value.op in ("placeholder", "get_attr") or _is_tensor(value)):
+            if hasattr(value, "op") and (value.op in ("placeholder", "get_attr") or is_tensor(value)):
                 found.append(self.alias.get(value.name, value.name))
             elif isinstance(value, (list, tuple)):
                 for v in value:
@@ -220,14 +218,14 @@ class _Converter:
         if node.op == "call_module":
             return self.module_node(node, inputs, scope, where, fail)
         target = node.target
-        op_name = _op_name(target)
-        join = _JOINS.get(target) or _JOIN_NAMES.get(op_name)
+        op_name = operator_name(target)
+        join = JOINS.get(target) or JOIN_NAMES.get(op_name)
         if join is not None:
             return self.join_node(node, join, inputs, scope, where, fail)
-        if op_name in _PASS_THROUGH and len(inputs) == 1:
+        if op_name in PASS_THROUGH and len(inputs) == 1:
             self.alias[node.name] = inputs[0]
             return None
-        leaves = self.function_leaves(node, op_name, fail)
+        leaves = function_leaves(node, op_name, fail)
         if leaves is None:
             return None
         return GraphNode(node.name, inputs, scope, leaves, where=where)
@@ -242,12 +240,12 @@ class _Converter:
             return None
         args: list[tuple[str, Any]] = []
         for f in dataclasses.fields(entry.kind):  # type: ignore[arg-type]  # kinds are dataclasses
-            if f.name in _SKIP_FIELDS or not hasattr(module, f.name):
+            if f.name in SKIP_FIELDS or not hasattr(module, f.name):
                 continue
             value = getattr(module, f.name)
             if f.name == "bias" and not isinstance(value, bool):
                 value = value is not None
-            value = _plain(value, f.name)
+            value = plain(value, f.name)
             if not (type(value) is type(f.default) and value == f.default):
                 args.append((f.name, value))
         if getattr(module, "return_indices", False):
@@ -267,7 +265,7 @@ class _Converter:
                   fail: Callable[[str], None]) -> GraphNode | None:
         if join == "concat":
             dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
-            rank = len(_shape(node))
+            rank = len(shape_of(node))
             if not isinstance(dim, int) or dim % rank != 1:
                 fail(f"concatenates along dim {dim}; a spec's concat stacks channels (dim 1)")
                 return None
@@ -275,83 +273,3 @@ class _Converter:
             fail(f"{'adds' if join == 'add' else 'multiplies'} a constant or a scaled tensor; a join combines computed tensors")
             return None
         return GraphNode(node.name, inputs, scope, join=join, where=where)
-
-    def function_leaves(self, node: Any, op_name: str, fail: Callable[[str], None]) -> tuple[Leaf, ...] | None:
-        shape_in = _shape(node.args[0]) if node.args and hasattr(node.args[0], "meta") else ()
-        shape_out = _shape(node)
-        if op_name in ("view", "reshape"):
-            if len(shape_in) > 2 and shape_out == (shape_in[0], prod(shape_in[1:])):
-                return (Leaf("flatten", (), ""),)
-            fail(f"{op_name} to {list(shape_out)} is not a flatten; a spec has no general reshape")
-            return None
-        if op_name == "mean":
-            dims = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
-            keep = node.kwargs.get("keepdim", node.args[2] if len(node.args) > 2 else False)
-            dims = (dims,) if isinstance(dims, int) else tuple(dims or ())
-            rank = len(shape_in)
-            if rank < 3 or sorted(d % rank for d in dims) != list(range(2, rank)):
-                fail(f"mean over dims {list(dims)}; only a mean over every spatial axis (global average pooling) is a layer")
-                return None
-            pool = Leaf(f"adaptiveavgpool{rank - 2}d", (("output_size", 1),), "")
-            return (pool,) if keep else (pool, Leaf("flatten", (), ""))
-        entry = lookup(op_name)
-        if entry is None:
-            fail(f"{op_name} has no convcalc layer kind (run 'convcalc kinds')")
-            return None
-        names = _positional(node.target, op_name)
-        given = dict(zip(names, node.args[1:]))
-        given.update(node.kwargs)
-        if given.get("return_indices"):
-            fail("returns pooling indices as well")
-            return None
-        known = {f.name: f for f in dataclasses.fields(entry.kind)}  # type: ignore[arg-type]  # kinds are dataclasses
-        args = []
-        for key, value in given.items():
-            if key in known and key not in _SKIP_FIELDS:
-                value = _plain(value, key)
-                default = known[key].default
-                if not (type(value) is type(default) and value == default):
-                    args.append((key, value))
-        return (Leaf(op_name.rstrip("_").lower(), tuple(args), ""),)
-
-
-def _op_name(target: Any) -> str:
-    """A method's name, a function's, or an ATen operator's (`aten::max_pool2d` from torch.export)."""
-    if isinstance(target, str):
-        return target
-    schema = getattr(target, "_schema", None)
-    if schema is not None:
-        return str(schema.name).split("::")[-1]
-    return str(getattr(target, "__name__", target))
-
-
-def _positional(target: Any, name: str) -> tuple[str, ...]:
-    if isinstance(target, str):  # a tensor method: self is the input
-        return _POSITIONAL.get(name, ())
-    schema = getattr(target, "_schema", None)
-    if schema is not None:  # an ATen operator: its schema names the arguments as PyTorch does
-        return tuple(a.name for a in schema.arguments)[1:]
-    try:
-        parameters = list(inspect.signature(target).parameters)
-    except (TypeError, ValueError):
-        return _POSITIONAL.get(name, ())
-    return tuple(parameters[1:])
-
-
-def _plain(value: Any, name: str) -> Any:
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, (list, tuple)):
-        value = tuple(_plain(v, name) for v in value)
-        return value if name in _NOT_COMPACT else compact(value)
-    return value
-
-
-def _shape(node: Any) -> tuple[int, ...]:
-    meta = node.meta.get("tensor_meta", node.meta.get("val"))  # ShapeProp's, or torch.export's fake tensor
-    return tuple(int(n) for n in meta.shape) if meta is not None and hasattr(meta, "shape") else ()
-
-
-def _is_tensor(node: Any) -> bool:
-    meta = node.meta.get("tensor_meta", node.meta.get("val"))
-    return meta is not None and hasattr(meta, "shape")

@@ -86,3 +86,10 @@ def compact(value: Value) -> Value:
             return items[0]
         return items
     return value
+
+
+class OnnxMissing(ConvcalcError):
+    """Reading or writing ONNX without the onnx package installed."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} needs the onnx package: pip install 'convcalc[onnx]'")
