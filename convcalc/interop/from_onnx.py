@@ -137,7 +137,26 @@ class _Reader:
                 if pad is not None and pad.op_type == "Pad" and self._zero_pad(pad):
                     skip.add(id(pad))
                     fused[id(node)] = {"_pad": self.consts[pad.input[1]].tolist(), "_inputs": [pad.input[0], *node.input[1:]]}
+            elif node.op_type == "DeformConv":
+                self._deform(node, only, skip, fused)
         return skip, fused
+
+    def _deform(self, node: Any, only: list[str], skip: set[int], fused: dict[int, dict[str, Any]]) -> None:
+        """DeformConv whose offsets (and mask) come from convs of its own input: one deform_conv layer."""
+        inputs = [*node.input, "", ""]
+        predictors = [self.producer.get(inputs[2]), self.producer.get(inputs[4]) if inputs[4] else None]
+        if predictors[0] is None or inputs[2] not in only:
+            return
+        extra: list[str] = []
+        for predictor in predictors:
+            if predictor is None:
+                continue
+            if predictor.op_type != "Conv" or predictor.input[0] != node.input[0]:
+                return
+            extra += [i for i in predictor.input[1:] if i in self.consts]
+        skip.update(id(p) for p in predictors if p is not None)
+        fused[id(node)] = {"_op": "_DeformConv", "_inputs": [node.input[0], node.input[1], "", inputs[3]],
+                           "_extra": extra, "_modulated": predictors[1] is not None}
 
     def _zero_pad(self, pad: Any) -> bool:
         attrs = {a.name: self.onnx.helper.get_attribute_value(a) for a in pad.attribute}
@@ -166,6 +185,8 @@ class _Reader:
             self.alias[output] = tensors[0]
             return None
         scope, name = self.naming(node)
+        if op == "_DeformConv" and name == "conv" and scope:  # convcalc's export names the parts name.offset, name.conv
+            scope, name = scope[:-1], scope[-1]
         full = ".".join((*scope, name))
         self.expect[full] = output
         if op in JOINS:
@@ -190,6 +211,7 @@ class _Reader:
             return None
         weights = [names[i] for i in params if i < len(names) and names[i] in self.consts]
         weights += [attrs["_bias"]] if "_bias" in attrs else []
+        weights += attrs.get("_extra", [])
         shared = self.owner.get(weights[0]) if weights else None
         if shared is None:
             self.params += sum(int(self.consts[w].size) for w in weights)

@@ -99,6 +99,21 @@ def _pool(kind: str) -> Handler:
     return handle
 
 
+def _deform(node: OnnxNode, shape: tuple[int, ...]) -> tuple[tuple[Leaf, ...], list[int]]:
+    weight = node.consts[1]
+    if weight is None:
+        raise Refused("its weight is computed, not an initializer")
+    rank = len(weight.shape) - 2
+    padding = _pads(node, rank, pool=False)
+    if not isinstance(padding, tuple) or (padding and isinstance(padding[0], tuple)):
+        raise Refused("a deformable conv pads both sides alike here")
+    return (_leaf("deformconv", out_channels=int(weight.shape[0]), kernel_size=tuple(weight.shape[2:]),
+                  stride=tuple(node.attrs.get("strides", [1] * rank)), padding=padding,
+                  dilation=tuple(node.attrs.get("dilations", [1] * rank)), groups=node.attrs.get("group", 1),
+                  offset_groups=node.attrs.get("offset_group", 1), modulated=bool(node.attrs.get("_modulated")),
+                  bias=len(node.proto.input) > 3 and bool(node.proto.input[3])),), [1, 3]
+
+
 def _gemm(node: OnnxNode, shape: tuple[int, ...]) -> tuple[tuple[Leaf, ...], list[int]]:
     weight = node.consts[1]
     if weight is None or node.attrs.get("transA", 0) or node.attrs.get("alpha", 1.0) != 1.0 or node.attrs.get("beta", 1.0) != 1.0:
@@ -252,6 +267,7 @@ OPS: dict[str, Handler] = {
     "LogSoftmax": _simple("logsoftmax", dim=("axis", -1)), "PRelu": _prelu, "Clip": _clip, "Dropout": _dropout,
     "Flatten": _flatten, "Reshape": _reshape, "Resize": _resize, "Upsample": _resize, "ReduceMean": _reduce_mean,
     "DepthToSpace": _simple("pixelshuffle", upscale_factor="blocksize"), "_SiLU": _simple("silu"),
+    "_DeformConv": _deform,
 }
 JOINS = {"Add": "add", "Sum": "add", "Mul": "mul", "Concat": "concat"}
 PASS = {"Cast", "Contiguous"}
