@@ -27,8 +27,8 @@ LECTURE_WARNING = (
 
 def test_the_package_has_its_modules():
     assert CLI_MODULES == [
-        "convcalc.cli", "convcalc.cli.app", "convcalc.cli.check", "convcalc.cli.pictures", "convcalc.cli.summary",
-        "convcalc.cli.teach",
+        "convcalc.cli", "convcalc.cli.app", "convcalc.cli.check", "convcalc.cli.interop", "convcalc.cli.pictures",
+        "convcalc.cli.summary", "convcalc.cli.teach",
         "convcalc.cli.verify",
     ]
 
@@ -38,7 +38,7 @@ def test_each_cli_module_imports_first_in_a_fresh_interpreter(module):
     """Imported first, each module must load without tripping over a half-initialised one."""
     code = f"import {module}; from convcalc.cli import app, main; print(len(app.registered_commands))"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
-    assert int(out) == len(app.registered_commands) == 14
+    assert int(out) == len(app.registered_commands) == 15
 
 
 def _cli_imports(module: str) -> set[str]:
@@ -64,7 +64,9 @@ def test_the_app_module_imports_no_command():
 
 def test_every_command_is_behind_the_error_boundary():
     boundary = guarded(lambda: None).__code__  # every guarded command runs this same code
-    for info in app.registered_commands:
+    grouped = [info for group in app.registered_groups for info in group.typer_instance.registered_commands]
+    assert len(grouped) == 3  # import torch|onnx|keras
+    for info in [*app.registered_commands, *grouped]:
         assert info.callback is not None
         assert info.callback.__code__ is boundary, info.callback.__name__
 

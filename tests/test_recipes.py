@@ -94,6 +94,9 @@ class Subtract(graph.Join):
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         return outs[0] - outs[1]
 
+    def source(self, x: str, outs: list[str]) -> str:
+        return f"{outs[0]} - {outs[1]}"
+
 
 RECIPE_JOIN = """\
 input: [3, 8, 8]

@@ -12,11 +12,12 @@ import gc
 from convcalc.cli import summary, teach, verify  # import order is --help's order
 
 from convcalc.cli import check  # isort: skip  # check, schema, diff: after the main job, teaching and verify
-from convcalc.cli import pictures  # isort: skip  # diagram, report: last in --help
+from convcalc.cli import pictures  # isort: skip  # diagram, report
+from convcalc.cli import interop  # isort: skip  # import, export: in their own help panel
 from convcalc.cli.app import app
 
 __all__ = ["app", "main"]
-_COMMANDS = (summary, teach, verify, check, pictures)  # imported for their registrations on `app`
+_COMMANDS = (summary, teach, verify, check, pictures, interop)  # imported for their registrations on `app`
 
 
 def main() -> None:

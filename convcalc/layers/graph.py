@@ -72,6 +72,14 @@ class Join(ABC):
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         """The same join on real tensors (verify)."""
 
+    @abstractmethod
+    def source(self, x: str, outs: list[str]) -> str:
+        """The join as a PyTorch expression over variable names (`export --to torch`)."""
+
+    def inputs_source(self, node: Branches, x: str, channels: int) -> str | None:
+        """The expression that gives each path its input, when it is not `x` itself (a split)."""
+        return None
+
 
 class Add(Join):
     """Residual add: the sum of the paths; an empty path is the identity shortcut."""
@@ -97,6 +105,9 @@ class Add(Join):
         for other in outs[1:]:
             out = out + other
         return out
+
+    def source(self, x: str, outs: list[str]) -> str:
+        return " + ".join(outs)
 
 
 class Concat(Join):
@@ -129,6 +140,9 @@ class Concat(Join):
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         return torch.cat(outs, dim=1)
 
+    def source(self, x: str, outs: list[str]) -> str:
+        return f"torch.cat([{', '.join(outs)}], 1)"
+
 
 class Mul(Join):
     """Gate (squeeze-and-excitation): the input times the one path's output, broadcast over space."""
@@ -158,6 +172,9 @@ class Mul(Join):
 
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         return x * outs[0]
+
+    def source(self, x: str, outs: list[str]) -> str:
+        return f"{x} * {outs[0]}"
 
 
 class Split(Concat):
@@ -217,6 +234,9 @@ class Split(Concat):
 
     def torch_inputs(self, torch: Any, node: Branches, x: Any) -> list[Any]:
         return list(torch.split(x, self.sizes(node, int(x.shape[1])), dim=1))
+
+    def inputs_source(self, node: Branches, x: str, channels: int) -> str | None:
+        return f"torch.split({x}, {self.sizes(node, channels)!r}, dim=1)"
 
 
 JOINS: dict[str, Join] = {join.name: join for join in (Add(), Concat(), Mul(), Split())}

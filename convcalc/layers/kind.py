@@ -16,11 +16,13 @@ never imported here: `to_torch` receives the `torch.nn` module from `verify`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from convcalc.layers.tensor import Expansion, Outcome, TensorInfo
+    from convcalc.layers.torch_modules import SourceModule
 
 
 class NotCheckable(Exception):
@@ -30,12 +32,22 @@ class NotCheckable(Exception):
 @dataclass(frozen=True, slots=True)
 class TorchBuild:
     """What a kind's `to_torch` needs: `torch.nn`, the per-sample input shape (C, *spatial), the
-    rank the spelling or the input fixed, and the spelling as written (`dropout2d`, `alphadropout`)."""
+    rank the spelling or the input fixed, and the spelling as written (`dropout2d`, `alphadropout`).
+
+    `make` builds one of convcalc's own source-defined modules (layers/torch_modules.py); the
+    exporter passes `custom` to record the call (and copy the class) instead of running it.
+    """
 
     nn: Any
     shape: tuple[int, ...]
     rank: int
     spelling: str
+    custom: Callable[[SourceModule, tuple[Any, ...]], Any] | None = None
+
+    def make(self, module: SourceModule, *args: Any) -> Any:
+        if self.custom is not None:
+            return self.custom(module, args)
+        return module.instantiate(self.nn, *args)
 
 
 class KindBase(ABC):

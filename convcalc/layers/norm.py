@@ -25,7 +25,7 @@ from convcalc.layers.args import (
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, affine_shapes, batched_axis, check_channels
-from convcalc.layers.torch_modules import layer_scale, layernorm2d
+from convcalc.layers.torch_modules import LAYER_SCALE, LAYERNORM2D
 
 
 @register("batchnorm", ranked=True)
@@ -165,7 +165,7 @@ class LayerNorm2d(LayerKind):
         return Outcome(out=x, weights=weights, macs=prod(x.shape))
 
     def to_torch(self, build: TorchBuild) -> Any:
-        return layernorm2d(build.nn, build.shape[0], self.eps, self.elementwise_affine, self.bias)
+        return build.make(LAYERNORM2D, build.shape[0], self.eps, self.elementwise_affine, self.bias)
 
 
 @register("layerscale")
@@ -195,4 +195,4 @@ class LayerScale(LayerKind):
             shape = self.scale_shape(build.shape)
         except LayerError as problem:  # an axis out of range: PyTorch's x.size(dim) refuses it the same way
             raise IndexError(problem.message) from None
-        return layer_scale(build.nn, shape, self.init_values)
+        return build.make(LAYER_SCALE, shape, self.init_values)

@@ -129,7 +129,7 @@ class MaxPool(LayerKind):
     def to_torch(self, build: TorchBuild) -> Any:
         if self.padding in SAME_MODES:
             window = self.window(build.shape[1:])
-            return same_pool(build.nn, "max", build.rank, window.pads, self.kernel_size, self.stride, self.dilation)
+            return same_pool(build, "max", window.pads, self.kernel_size, self.stride, self.dilation)
         return getattr(build.nn, f"MaxPool{build.rank}d")(
             self.kernel_size, self.stride, 0 if self.padding == "valid" else self.padding, self.dilation,
             ceil_mode=self.ceil_mode
@@ -167,7 +167,7 @@ class AvgPool(LayerKind):
     def to_torch(self, build: TorchBuild) -> Any:
         if self.padding in SAME_MODES:
             window = self.window(build.shape[1:])
-            return same_pool(build.nn, "avg", build.rank, window.pads, self.kernel_size, self.stride, 1)
+            return same_pool(build, "avg", window.pads, self.kernel_size, self.stride, 1)
         return getattr(build.nn, f"AvgPool{build.rank}d")(
             self.kernel_size, self.stride, 0 if self.padding == "valid" else self.padding, self.ceil_mode,
             self.count_include_pad

@@ -12,7 +12,7 @@ from convcalc.layers.args import Axes, any_int, arg, boolean, int_list, positive
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, batched_axis
-from convcalc.layers.torch_modules import permute
+from convcalc.layers.torch_modules import PERMUTE
 
 
 @register("flatten")
@@ -166,4 +166,4 @@ class Permute(LayerKind):
 
     def to_torch(self, build: TorchBuild) -> Any:
         dims = self.dims if isinstance(self.dims, tuple) else (self.dims,)
-        return permute(build.nn, dims)
+        return build.make(PERMUTE, dims)

@@ -41,7 +41,14 @@ def read_stdin() -> Network:
 
 
 # How a spec argument is read, by its suffix; anything else that names a file is read as YAML.
-LOADERS: dict[str, Callable[[str], Network]] = {".yaml": load_spec, ".yml": load_spec}
+def _load_onnx(path: str) -> Network:
+    """An ONNX graph reads as the spec `convcalc import onnx` writes (needs the `[onnx]` extra)."""
+    from convcalc.interop.from_onnx import read_onnx
+
+    return read_onnx(path)
+
+
+LOADERS: dict[str, Callable[[str], Network]] = {".yaml": load_spec, ".yml": load_spec, ".onnx": _load_onnx}
 
 
 def is_spec(item: str) -> bool:
