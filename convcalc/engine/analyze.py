@@ -222,6 +222,7 @@ class _Walk(Visitor[TensorInfo]):
                 input_shape=(self.batch, *x.shape),
                 input_from=x.producer,
                 window=window,
+                rf_layout=out.layout,
             )
         )
         return replace(out, producer=name)
