@@ -6,6 +6,7 @@ error boundary (`convcalc.cli.app.guarded`) alone turns it into stderr text and 
 
     ConvcalcError              exit 2 unless a subclass says otherwise
     ├── SpecError              an unreadable or impossible spec (with a span when one is known)
+    │   └── SpecErrors         several independent errors of one spec, each rendered, in file order
     ├── UsageError             flags or arguments a person typed that do not make sense
     └── TorchMissing           `verify` without PyTorch installed
 
@@ -15,6 +16,7 @@ Soft problems (a division that is not whole) are `Diagnostic`s carried on the re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import ClassVar
@@ -73,6 +75,39 @@ class ConvcalcError(Exception):
 
 class SpecError(ConvcalcError):
     """An unreadable or impossible spec: where it is, what is wrong, and how to fix it."""
+
+
+class SpecErrors(SpecError):
+    """Several independent errors found in one spec (unknown kinds, bad arguments), so that one run
+    reports them all. It reads as its first error (`message`, `span`, `hint`) to code that wants
+    one, and `render` shows every error, in file order, then how many there were."""
+
+    def __init__(self, errors: Sequence[SpecError]) -> None:
+        flat = [inner for error in errors for inner in (error.errors if isinstance(error, SpecErrors) else (error,))]
+        unique: dict[tuple[str, str, str | None], SpecError] = {}
+        for error in flat:  # a block used twice repeats its body's errors: each is reported once
+            unique.setdefault((str(error.span), error.message, error.hint), error)
+        self.errors: tuple[SpecError, ...] = tuple(sorted(unique.values(), key=_position))
+        first = self.errors[0]
+        super().__init__(first.message, first.span, first.hint)
+
+    def render(self) -> str:
+        if len(self.errors) == 1:
+            return self.errors[0].render()
+        body = "\n".join(error.render() for error in self.errors)
+        return f"{body}\n{len(self.errors)} errors"
+
+
+def collected(errors: Sequence[SpecError]) -> SpecError:
+    """One error as itself, several as a `SpecErrors`."""
+    return errors[0] if len(errors) == 1 else SpecErrors(errors)
+
+
+def _position(error: SpecError) -> tuple[int, str, int, int]:
+    span = error.span
+    if span is None:
+        return (1, "", 0, 0)  # errors without a place after those with one
+    return (0, span.source.name, span.line, span.column)
 
 
 class UsageError(ConvcalcError):

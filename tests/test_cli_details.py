@@ -115,19 +115,23 @@ def test_totals_say_what_depends_on_the_batch(run):
     assert "(estimate, adam, batch 64)" in out
 
 
-@pytest.mark.parametrize(("shape", "unit"), [("1x16000", "samples"), ("3x8x8", "pixels"), ("1x8x8x8", "voxels")])
-def test_the_receptive_field_unit_follows_the_rank(run, shape, unit):
-    out = run("summary", "-i", shape, "conv:4,3", "--format", "markdown")[1]
+@pytest.mark.parametrize(
+    ("shape", "layer", "unit"),
+    [("1x16000", "conv:4,3", "samples"), ("3x8x8", "conv:4,3", "pixels"), ("1x8x8x8", "conv3d:4,3", "voxels")],
+)
+def test_the_receptive_field_unit_follows_the_rank(run, shape, layer, unit):
+    # conv3d: a leading 1 on a 4-axis input reads as a batch axis for a plain `conv` (the rank rule)
+    out = run("summary", "-i", shape, layer, "--format", "markdown")[1]
     assert f"RF: receptive field in input {unit};" in out
 
 
 def test_csv_for_spreadsheets(run):
-    code, out, _ = run("summary", "-i", "1x16x16", "conv:1,3,2", "convtranspose:1,2,2", "--format", "csv")
+    code, out, _ = run("summary", "-i", "1x16x16", "conv:1,2", "conv:1,3", "--format", "csv")
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [row["index"] for row in rows] == ["1", "2", "total"]
-    assert rows[1]["input_shape"] == "1x1x7x7"
-    assert re.fullmatch(r"-?\d+\.\d+", rows[1]["rf_center"])  # 0.5, not 1/2 (a spreadsheet reads a date)
+    assert rows[1]["input_shape"] == "1x1x15x15"
+    assert rows[1]["rf_center"] == "1.5"  # not 3/2 (a spreadsheet reads a date)
     total = rows[2]
     assert total["input_shape"] == "1x1x16x16" and total["output_shape"] == rows[1]["output_shape"]
     assert int(total["params"]) == sum(int(row["params"]) for row in rows[:2])

@@ -65,10 +65,19 @@ def test_transposed_receptive_field_is_exact():
     layers = rows("1x8x8", "conv:1,3,s=2,p=1", "convtranspose:1,3,s=2,p=1", "convtranspose:1,4,s=2,p=1")
     first, second, third = (layer.receptive_field[0] for layer in layers)
     assert (first.size, first.jump, first.start) == (3, 2, -1)
-    # zero insertion halves the jump (2 -> 1), then a stride-1 conv padded by k − 1 − p = 1
-    assert (second.size, second.jump, second.start) == (5, 1, -2)
-    assert (third.size, third.jump, third.start) == (Fraction(13, 2), Fraction(1, 2), -3)
+    # output o reads inputs (o + 1 − t)/2: even outputs one (t = 1), odd ones two (t = 0, 2), one
+    # jump apart: the largest field is 3 + 2; output 0 reads input 0 alone, whose field starts at −1
+    assert (second.size, second.jump, second.start, second.regular) == (5, 1, -1, False)
+    # k = 4: every output reads two inputs one apart (t = 1, 3 or t = 0, 2); output 0 reads 0 and −1
+    assert (third.size, third.jump, third.start) == (6, Fraction(1, 2), -2)
     assert isinstance(third.jump, Fraction)
+
+
+def test_transposed_field_is_the_largest_any_output_has():
+    """Issue 17: after conv k3 s2, a k2 s2 transposed conv's outputs each read one input, so every
+    output sees exactly 3 input rows (0-2, 0-2, 2-4, 2-4, ...): size 3, start 0 — not 4 and −1."""
+    _, up = rows("1x16x16", "conv:1,3,2", "convtranspose:1,2,2")
+    assert [(a.size, a.jump, a.start) for a in up.receptive_field] == [(3, 1, 0)] * 2
 
 
 def test_grouped_and_depthwise():

@@ -223,6 +223,7 @@ class _Walk(Visitor[TensorInfo]):
                 input_shape=(self.batch, *x.shape),
                 input_from=x.producer,
                 window=window,
+                rf_layout=out.layout,
             )
         )
         return TensorInfo(out.shape, out.rf, out.nominal, out.layout, name)  # `replace` would cost more than the row
@@ -241,8 +242,27 @@ def trace(network: Network, *, batch: int | None = None, strict: bool = False) -
             out: TensorInfo | None = walk(network.layers, _input_tensor(network.input_shape), walk_)
             refusal = None
         except _Refused as stopped:
-            out, refusal = None, stopped.refusal
+            out, refusal = None, _with_layout_hint(stopped.refusal, network.input_shape)
     return Trace(tuple(walk_.rows), tuple(walk_.diagnostics), batch, out, refusal)
+
+
+_CHANNELS_LAST = {2: "L×C", 3: "H×W×C", 4: "D×H×W×C"}
+
+
+def _with_layout_hint(refusal: Refusal, shape: tuple[int, ...]) -> Refusal:
+    """A refused layer on an input that looks channels-last (32x32x3: a small last axis, larger
+    ones before it, Keras' habit) also says so: the rank rule read the 3 as a width."""
+    last = shape[-1]
+    if len(shape) not in _CHANNELS_LAST or last > 4 or shape[0] <= 4 or any(n <= last for n in shape[:-1]):
+        return refusal
+    error = refusal.error
+    first = "x".join(str(n) for n in (last, *shape[:-1]))
+    note = (
+        f"the input {shape_text(shape)} looks like {_CHANNELS_LAST[len(shape)]}, channels last (Keras' habit); "
+        f"convcalc reads channels first, as PyTorch does: write {first}"
+    )
+    hint = note if error.hint is None else f"{error.hint}\n  hint: {note}"
+    return replace(refusal, error=SpecError(error.message, error.span, hint))
 
 
 def analyze(

@@ -54,6 +54,7 @@ class LayerResult:
     input_shape: tuple[int, ...] = ()  # what the row reads (a join: its block's input)
     input_from: str | None = None  # the row that produced that input; None: the network's input
     window: Window | None = None  # a sliding window's geometry as the rule resolved it (explain reads it)
+    rf_layout: tuple[int, ...] | None = None  # where the field's axes sit in a permuted output (per sample)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from convcalc.errors import SpecError
+from convcalc.errors import SpecError, collected
+from convcalc.layers.keras_names import keras_argument_hint
 from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
 from convcalc.source import Span
 
@@ -245,6 +246,18 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
+def _unknown_argument(
+    key: str, raw: ArgValue, kind: type[KindBase], label: str, names: dict[str, str], span: Span | None
+) -> SpecError:
+    """'conv has no argument 'strid'' with a did-you-mean, or the PyTorch name of a Keras argument."""
+    hint = keras_argument_hint(key, names)
+    if hint is None:
+        close = difflib.get_close_matches(key, list(names), n=1)
+        accepted = ", ".join(f.name for f in dataclasses.fields(kind)) or "none"  # type: ignore[arg-type]  # kinds are dataclasses
+        hint = f"did you mean '{close[0]}'?" if close else f"{label} accepts: {accepted}"
+    return SpecError(f"{label} has no argument '{key}'", raw.key_span or span, hint)
+
+
 def bind_args(
     kind: type[LayerKind | CompositeKind], label: str, args: Mapping[str, ArgValue], span: Span | None
 ) -> tuple[LayerKind | CompositeKind, dict[str, Span]]:
@@ -256,33 +269,39 @@ def bind_args(
     fields = _fields(kind)
     values: dict[str, Any] = {}
     spans: dict[str, Span] = {}
+    problems: list[SpecError] = []  # independent of each other: all are reported in one run
+    unknown = False
     for key, raw in args.items():
         name = names.get(key)
         if name is None:
-            close = difflib.get_close_matches(key, list(names), n=1)
-            accepted = ", ".join(f.name for f in fields.values()) or "none"
-            hint = f"did you mean '{close[0]}'?" if close else f"{label} accepts: {accepted}"
-            raise SpecError(f"{label} has no argument '{key}'", raw.key_span or span, hint)
+            unknown = True
+            problems.append(_unknown_argument(key, raw, kind, label, names, span))
+            continue
         if name in values:
-            raise SpecError(
+            problems.append(SpecError(
                 f"'{name}' is given twice (as '{key}' and an alias)", raw.key_span or span,
                 "keep one spelling",
-            )
+            ))
+            continue
         check: Check = fields[name].metadata["check"]
         try:
             values[name] = check(raw.value)
         except ArgProblem as problem:
             reason = f": {problem.args[0]}" if problem.args else ""
-            raise SpecError(
+            values[name] = None  # given, though wrong: not also reported as missing
+            problems.append(SpecError(
                 f"{label}: '{name}' must be {check.expectation} (got {describe(raw.value)}){reason}",
                 raw.value_span or raw.key_span or span,
                 "true and false are not numbers; write an integer" if isinstance(raw.value, bool) else None,
-            ) from None
+            ))
         if raw.value_span is not None:
             spans[name] = raw.value_span
     for name, f in fields.items():
-        if name not in values and f.default is dataclasses.MISSING:
+        # after an unknown argument a missing one is most likely that one misspelt: said once
+        if name not in values and f.default is dataclasses.MISSING and not unknown:
             aliases = f.metadata.get("aliases", ())
             also = f" (or '{aliases[0]}')" if aliases else ""
-            raise SpecError(f"{label} needs '{name}'{also}", span, f"example: {kind.example}")
+            problems.append(SpecError(f"{label} needs '{name}'{also}", span, f"example: {kind.example}"))
+    if problems:
+        raise collected(problems)
     return kind(**values), spans

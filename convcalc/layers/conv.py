@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import prod
+from math import gcd, prod
 from typing import Any, ClassVar
 
 from convcalc.formats import shape_text
@@ -150,6 +150,29 @@ def output_padding_note(window: Window) -> tuple[Note, ...]:
     )
 
 
+def transposed_rf(a: AxisRF, w: AxisWindow) -> AxisRF:
+    """The field after a transposed conv: output o reads input i = (o + P − t·d)/S for each tap t
+    where that is whole, so outputs read different numbers of inputs (a k=2, S=2 layer: one each).
+
+    Taps that reach one output are S/g apart (g = gcd(d, S)); the most an output reads spans
+    floor((k − 1)/(S/g)) of them, d/g inputs apart: `size` grows by that many input jumps, the
+    largest field any output has. `start` is the first output's field (the first output that
+    reads any input, moved back by its distance), `jump` the average j/S.
+    """
+    s, d, k, p = w.stride, w.dilation, w.kernel, w.before
+    g = gcd(d, s)
+    spread = (k - 1) // (s // g) * (d // g)
+    jump = Fraction(a.jump) / s
+    first = next(o for o in range(s) if any((o + p - t * d) % s == 0 for t in range(k)))
+    lowest = min((first + p - t * d) // s for t in range(k) if (first + p - t * d) % s == 0)
+    return AxisRF(
+        size=exact(a.size + spread * a.jump),
+        jump=exact(jump),
+        start=exact(a.start + lowest * a.jump - first * jump),
+        regular=a.regular and s == 1,
+    )
+
+
 @register("convtranspose", "deconv", ranked=True)
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConvTranspose(LayerKind):
@@ -208,13 +231,7 @@ class ConvTranspose(LayerKind):
         check_channels(self.in_channels, channels, "in_channels")
         check_groups(self.groups, channels, self.out_channels)
         window = self.window(x.spatial)
-        rf = None
-        if x.rf is not None:
-            # Zero insertion divides the jump by S; then a stride-1 conv padded by k_eff − 1 − P.
-            rf = tuple(
-                AxisRF(a.size, exact(Fraction(a.jump) / w.stride), a.start).then(w.effective, 1, w.effective - 1 - w.before)
-                for a, w in zip(x.rf, window.axes)
-            )
+        rf = None if x.rf is None else tuple(transposed_rf(a, w) for a, w in zip(x.rf, window.axes))
         per_input = prod(window.kernels) * (self.out_channels // self.groups)
         return Outcome(
             notes=output_padding_note(window),

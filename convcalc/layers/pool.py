@@ -6,7 +6,7 @@ multiply-accumulates), but it moves the receptive field exactly as a convolution
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -221,13 +221,16 @@ def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: OutputSiz
     if x.rf is not None:
         axes = []
         for axis, (a, n, m) in enumerate(zip(x.rf, x.spatial, out)):
-            axes.append(a.then(-(-n // m), Fraction(n, m), 0))
+            # window i is [floor(i·N/M), ceil((i + 1)·N/M)): the field is the largest window's
+            widest = max(-(-(i + 1) * n // m) - i * n // m for i in range(min(m, 10**5)))
+            step = a.then(widest, Fraction(n, m), 0)
+            axes.append(step if not n % m else replace(step, regular=False))
             if n % m:
                 notes.append(
                     Note(
                         "uneven-windows",
                         f"adaptive windows differ in size along the {AXIS_NAMES[rank][axis]} ({n} into {m}): "
-                        "the receptive field is the first window's, the jump an average",
+                        "the receptive field is the largest window's, the jump an average",
                     )
                 )
         rf = tuple(axes)

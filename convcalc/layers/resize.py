@@ -39,7 +39,9 @@ _MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 def _upsampled(a: AxisRF, taps: int, factor: Fraction) -> AxisRF:
     """Each output reads `taps` neighbouring inputs; outputs are 1/factor input pixels apart."""
-    return AxisRF(exact(a.size + (taps - 1) * a.jump), exact(Fraction(a.jump) / factor), a.start)
+    return AxisRF(
+        exact(a.size + (taps - 1) * a.jump), exact(Fraction(a.jump) / factor), a.start, a.regular and factor == 1
+    )
 
 
 @register("upsample", "interpolate")
@@ -93,7 +95,9 @@ class Upsample(LayerKind):
                 raise LayerError(
                     f"scale_factor gives an empty output {shape_text(out)}", arg="scale_factor", hint="use a larger factor"
                 )
-        rf = None if x.rf is None else tuple(_upsampled(a, _TAPS[self.mode], f) for a, f in zip(x.rf, factors))
+        rf = None
+        if x.rf is not None:  # an axis of n inputs has no more than n to read (one pixel: one tap)
+            rf = tuple(_upsampled(a, min(_TAPS[self.mode], n), f) for a, n, f in zip(x.rf, x.spatial, factors))
         return Outcome(out=TensorInfo((x.channels, *out), rf))
 
     def to_torch(self, build: TorchBuild) -> Any:

@@ -26,11 +26,17 @@ class AxisRF:
 
     size:  input pixels seen (r in the article), jump: input pixels between neighbouring
     outputs (the effective stride, j), start: input coordinate of the first pixel seen (u).
+
+    `size` is the largest field any output position has. `regular`: every output's field is the
+    first one's moved by p·jump, as after convolutions and pooling; after a layer that upsamples
+    (transposed conv, upsample, pixel shuffle) or adaptive pooling with uneven windows the fields
+    vary with the position, `start + p·jump` is an average, and `regular` stays False.
     """
 
     size: Exact = 1
     jump: Exact = 1
     start: Exact = 0
+    regular: bool = True
 
     @property
     def center(self) -> Exact:
@@ -48,4 +54,5 @@ class AxisRF:
             size=exact(self.size + (kernel - 1) * self.jump),
             jump=exact(self.jump * stride),
             start=exact(self.start - pad_before * self.jump),
+            regular=self.regular,
         )

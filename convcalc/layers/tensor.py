@@ -145,10 +145,10 @@ def spatial_rank(x: TensorInfo, rank: int | None, family: str) -> int:
         return have
     if have != rank:
         layout = {1: "(C, L)", 2: "(C, H, W)", 3: "(C, D, H, W)"}[rank]
-        raise LayerError(
-            f"{family}{rank}d needs an input of shape {layout}, got {shape_text(x.shape)}",
-            hint=f"write '{family}' to take the rank from the input, or fix the input shape",
-        )
+        hint = f"write '{family}' to take the rank from the input, or fix the input shape"
+        if have == rank + 1 and x.channels == 1:
+            hint = "the leading 1 looks like a batch axis: leave it out of the input and use 'batch:' or --batch"
+        raise LayerError(f"{family}{rank}d needs an input of shape {layout}, got {shape_text(x.shape)}", hint=hint)
     return rank
 
 

@@ -30,7 +30,8 @@ def verdict(result: Verification) -> tuple[str, bool]:
         return ("✓ " if rejected.torch_agrees else "✗ ") + rejected.divergence(), rejected.torch_agrees
     skipped = result.not_checkable
     agreed = len(result.checks) - len(skipped)
-    line = f"✓ all {agreed} layers agree: shapes, parameters and buffers"
+    what = "shapes, parameters, buffers and receptive fields" if result.fields == "checked" else "shapes, parameters and buffers"
+    line = f"✓ all {agreed} layers agree: {what}"
     if skipped:
         listed = "; ".join(sorted({f"{check.layer.kind}: {check.not_checkable}" for check in skipped}))
         line = f"✓ {agreed} layers agree; {len(skipped)} not checkable, neither passed nor failed ({listed})"
@@ -39,25 +40,37 @@ def verdict(result: Verification) -> tuple[str, bool]:
 
 def verify_table(result: Verification, title: str) -> RenderableType:
     table = Table(title=f"{title}: engine vs PyTorch ({result.device})", box=box.SIMPLE_HEAD)
-    numeric = ("#", "params", "torch params", "buffers", "torch buffers")
-    for header in ("#", "name", "kind", "engine shape", "torch shape", *numeric[1:], "ok"):
+    headers = ["#", "name", "kind", "engine shape", "torch shape", "params", "torch params", "buffers", "torch buffers",
+               "ok"]
+    numeric = ("#", "params", "torch params", "buffers", "torch buffers", "RF", "torch RF")
+    if result.fields == "checked":
+        headers[5:5] = ["RF", "torch RF"]
+    for header in headers:
         table.add_column(header, justify="right" if header in numeric else "left")
     for check in result.checks:
         layer = check.layer
-        table.add_row(
+        cells = [
             str(layer.index), layer.name, layer.kind, shape_text(layer.output_shape), _maybe(check.torch_shape, shape_text),
             grouped(layer.params), _maybe(check.torch_params, grouped),
             grouped(layer.buffers), _maybe(check.torch_buffers, grouped), MARK[check.status],
-            style=STYLE[check.status],
-        )
+        ]
+        if result.fields == "checked":
+            field = check.field
+            cells[5:5] = ["—", "—"] if field is None else [_sizes(field.engine), _sizes(field.measured)]
+        table.add_row(*cells, style=STYLE[check.status])
     if result.rejected is not None:
         r = result.rejected
         table.add_row(
             "", r.name, r.kind, "rejected", _maybe(r.torch_shape, shape_text) if r.torch_error is None else "rejected",
-            "", "", "", "", "✓" if r.torch_agrees else "✗", style=None if r.torch_agrees else "red",
+            *(["", ""] if result.fields == "checked" else []), "", "", "", "", "✓" if r.torch_agrees else "✗",
+            style=None if r.torch_agrees else "red",
         )
     line, good = verdict(result)
     return Group(table, Text(line, style="green" if good else "red"))
+
+
+def _sizes(sizes: tuple[int, ...]) -> str:
+    return sizes and (str(sizes[0]) if len(set(sizes)) == 1 else shape_text(sizes)) or "—"
 
 
 def verify_json(result: Verification, title: str) -> str:
@@ -70,6 +83,9 @@ def verify_json(result: Verification, title: str) -> str:
             "torch": None
             if c.torch_shape is None
             else {"output_shape": list(c.torch_shape), "params": c.torch_params, "buffers": c.torch_buffers},
+            "receptive_field": None
+            if c.field is None
+            else {"engine_size": list(c.field.engine), "torch_size": list(c.field.measured), "problem": c.field.problem},
             "error": c.error,
             "status": c.status,
             "not_checkable": c.not_checkable,
@@ -85,6 +101,7 @@ def verify_json(result: Verification, title: str) -> str:
         "agrees": result.agrees,
         "first_divergence": None if first is None else first.divergence(),
         "verdict": verdict(result)[0],
+        "receptive_fields": result.fields,
         "layers": layers,
         "rejected": None
         if rejected is None

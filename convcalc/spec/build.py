@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from convcalc.errors import SpecError
+from convcalc.errors import SpecError, collected
 from convcalc.layers import lookup, spellings
 from convcalc.layers.args import ArgValue, bind_args, canonical_names
+from convcalc.layers.keras_names import keras_kind_hint
+from convcalc.layers.kind import CompositeKind
 from convcalc.layers.registry import normalize
 from convcalc.limits import check_digits
-from convcalc.network import Branches, Group, LayerSpec, Node, map_layers
+from convcalc.network import Branches, Group, LayerSpec, Node, leaves, map_layers
 from convcalc.source import Span
 
 
@@ -67,8 +69,10 @@ def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
     """Check one raw layer; returns the spec (named later) and its family for auto-naming."""
     entry = lookup(raw.kind)
     if entry is None:
-        close = difflib.get_close_matches(raw.kind.lower().replace("_", ""), spellings(), n=1)
-        hint = f"did you mean '{close[0]}'?" if close else "run 'convcalc kinds' to list every layer kind"
+        hint = keras_kind_hint(raw.kind, normalize(raw.kind))
+        if hint is None:
+            close = difflib.get_close_matches(raw.kind.lower().replace("_", ""), spellings(), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "run 'convcalc kinds' to list every layer kind"
         raise SpecError(f"unknown layer kind '{raw.kind}'", raw.span, hint)
     kind = entry.kind
     label = entry.display or entry.family
@@ -101,8 +105,16 @@ def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
 
 
 def build_layers(raws: Sequence[RawNode]) -> tuple[Node, ...]:
-    """Check every layer and name every node; the network's top level is the outermost scope."""
-    return _Scope("").build(raws)
+    """Check every layer and name every node; the network's top level is the outermost scope.
+
+    Errors of different layers are independent (an unknown kind here, a bad argument there), so
+    every layer is checked and all of them are raised together, in file order (`SpecErrors`).
+    """
+    errors: list[SpecError] = []
+    nodes = _Scope("", errors).build(raws)
+    if errors:
+        raise collected(errors)
+    return nodes
 
 
 class _Scope:
@@ -114,31 +126,42 @@ class _Scope:
     per scope.
     """
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, errors: list[SpecError]) -> None:
         self.prefix = prefix
+        self.errors = errors  # shared by every scope of one spec
         self.taken: set[str] = set()
         self.counters: dict[str, int] = {}
 
     def build(self, raws: Sequence[RawNode]) -> tuple[Node, ...]:
         self._claim(raws)
-        return tuple(self._node(raw) for raw in raws)
+        return self._each(raws)
+
+    def _each(self, raws: Sequence[RawNode]) -> tuple[Node, ...]:
+        """Every node built; one that fails is recorded and left out (the spec fails as a whole)."""
+        built = []
+        for raw in raws:
+            try:
+                built.append(self._node(raw))
+            except SpecError as error:
+                self.errors.append(error)
+        return tuple(built)
 
     def _claim(self, raws: Sequence[RawNode]) -> None:
         for raw in raws:
             if raw.name is not None:
                 if raw.name in self.taken:
                     where = f" in '{self.prefix[:-1]}'" if self.prefix else ""
-                    raise SpecError(
+                    self.errors.append(SpecError(
                         f"layer name '{raw.name}' is used twice{where}",
                         raw.name_span,
                         "give each layer its own name",
-                    )
+                    ))
                 if not raw.name or "." in raw.name:
-                    raise SpecError(
+                    self.errors.append(SpecError(
                         f"'{raw.name}' cannot be a name: names are non-empty and have no dots",
                         raw.name_span,
                         "dots join the names of nested blocks; use _ instead",
-                    )
+                    ))
                 self.taken.add(raw.name)
             if isinstance(raw, RawBranches):
                 for path in raw.paths:
@@ -165,11 +188,11 @@ class _Scope:
                 spec.kind, spec.args, self._name(raw.name, family), spec.span, spans, raw.shared, spec.rank, spec.label
             )
         if isinstance(raw, RawBranches):
-            paths = tuple(tuple(self._node(item) for item in path) for path in raw.paths)
+            paths = tuple(self._each(path) for path in raw.paths)
             options = tuple(raw.options.items())
             return Branches(raw.join, self._name(raw.name, raw.join), paths, raw.labels, raw.span, options)
         name = self._name(raw.name, raw.kind)
-        nodes = _Scope(name + ".").build(raw.nodes)
+        nodes = _Scope(name + ".", self.errors).build(raw.nodes)
         if raw.shared is not None:
             nodes = _share_all(nodes, name, raw.shared, raw.shared_span)
         return Group(raw.kind, name, nodes, raw.span)
@@ -219,3 +242,38 @@ def check_shape(shape: tuple[int, ...], span: Span | None) -> tuple[int, ...]:
     if not shape:
         raise SpecError("input shape must have 1 to 4 axes (C, then up to 3 spatial), got 0", span)
     return shape
+
+
+def check_rank_reading(shape: tuple[int, ...], nodes: tuple[Node, ...], input_span: Span | None, *, cli: bool) -> None:
+    """Refuse the misreading of a 4-axis input whose leading 1 is a batch axis written by habit.
+
+    (1, 3, 224, 224) is, by the rank rule, one channel of a 3x224x224 volume, so a `conv` (whose
+    rank comes from its input) would silently become a 3D convolution. The first layer that takes
+    its rank from the input decides: a short form is refused with both readings named; a spelt
+    rank (`conv3d`) says the volume is meant and resolves it.
+    """
+    if len(shape) != 4 or shape[0] != 1:
+        return
+    for layer in leaves(nodes):
+        if not _takes_rank(layer):
+            continue
+        if layer.rank is not None:
+            return
+        volume = "x".join(str(n) for n in shape[1:])
+        fixed = f"-i {volume}" if cli else "input: [" + ", ".join(str(n) for n in shape[1:]) + "]"
+        how = "--batch" if cli else "'batch:' (or --batch)"
+        raise SpecError(
+            f"the input {'x'.join(str(n) for n in shape)} has a leading 1: {layer.name} ({layer.label}) would read it "
+            f"as one channel of a {volume} volume, a {layer.label}3d",
+            input_span or layer.span,
+            f"if the 1 is a batch axis, leave it out ({fixed}) and give the batch with {how}; "
+            f"if it is a single-channel volume, write '{layer.label}3d' to say so",
+        )
+
+
+def _takes_rank(layer: LayerSpec) -> bool:
+    """A kind whose rank follows its input: a ranked family (conv, maxpool, batchnorm) or a composite."""
+    if isinstance(layer.args, CompositeKind):
+        return True
+    entry = lookup(layer.args.family + "2d")
+    return entry is not None and entry.kind is type(layer.args)

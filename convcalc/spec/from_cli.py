@@ -20,7 +20,7 @@ from convcalc.layers.args import ArgValue
 from convcalc.limits import check_digits
 from convcalc.network import Network
 from convcalc.source import Source, Span
-from convcalc.spec.build import RawLayer, build_layers, parse_shape
+from convcalc.spec.build import RawLayer, build_layers, check_rank_reading, parse_shape
 
 _INT = re.compile(r"[+-]?\d+")
 _FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
@@ -67,7 +67,9 @@ def parse_layer_strings(input_shape: str, layers: list[str], *, batch: int = 1, 
         column += len(token) + 1
     if not raws:
         raise SpecError("no layers given", hint="for example: convcalc summary -i 3x32x32 conv:10,5,p=2 relu")
-    return Network(name, shape, build_layers(raws), batch)
+    nodes = build_layers(raws)
+    check_rank_reading(shape, nodes, None, cli=True)
+    return Network(name, shape, nodes, batch)
 
 
 def _parse_layer(token: str, source: Source, column: int) -> RawLayer:

@@ -29,6 +29,7 @@ from convcalc.spec.build import (
     RawLayer,
     RawNode,
     build_layers,
+    check_rank_reading,
     check_shape,
     parse_shape,
 )
@@ -168,7 +169,9 @@ class _Reader:
         layers_node = fields["layers"][1]
         raws = self.sequence(layers_node, "'layers'", allow_empty=False)
         LAYERS.check(self.count(raws), self.span(layers_node), "this spec")
-        return Network(name, input_shape, build_layers(raws), batch, self.span(root))
+        nodes = build_layers(raws)
+        check_rank_reading(input_shape, nodes, self.span(fields["input"][1]), cli=False)
+        return Network(name, input_shape, nodes, batch, self.span(root))
 
     def count(self, raws: list[RawNode]) -> int:
         """Rows these raw nodes expand to (a repeat's steps share nodes: each counted once per

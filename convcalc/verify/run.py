@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from convcalc.engine import Refusal, Trace
@@ -25,6 +26,7 @@ from convcalc.layers.kind import CompositeKind, NotCheckable
 from convcalc.layers.tensor import TensorInfo
 from convcalc.network import Branches, LayerSpec, Network, Visitor, part_spec, walk
 from convcalc.verify.builders import build_module
+from convcalc.verify.fields import FieldCheck, check_fields, field_bytes
 
 FLOAT32_BYTES = 4
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 2**10, "mib": 2**20, "gib": 2**30}
@@ -44,6 +46,7 @@ class LayerCheck:
     torch_buffers: int | None
     error: str | None = None
     not_checkable: str | None = None
+    field: FieldCheck | None = None  # the receptive field by gradient, when it was measured
 
     @property
     def status(self) -> str:
@@ -54,7 +57,8 @@ class LayerCheck:
             self.layer.params,
             self.layer.buffers,
         )
-        return "agrees" if self.error is None and same else "differs"
+        fits = self.field is None or self.field.agrees
+        return "agrees" if self.error is None and same and fits else "differs"
 
     @property
     def agrees(self) -> bool:
@@ -75,6 +79,8 @@ class LayerCheck:
         for what, ours, theirs in pairs:
             if ours != theirs:
                 return f"{name}: engine said {what} {_text(ours)}, PyTorch produced {_text(theirs)}"
+        if self.field is not None and self.field.problem is not None:
+            return f"{name}: {self.field.problem}"
         return f"{name}: agrees"
 
 
@@ -108,6 +114,7 @@ class Verification:
     device: str
     peak_bytes: int
     rejected: Rejection | None = None
+    fields: str = "checked"  # receptive fields by gradient: "checked", or why they were not
 
     @property
     def agrees(self) -> bool:
@@ -256,8 +263,11 @@ def verify(
     *,
     device: str = "cpu",
     max_memory: int = 2 * 2**30,
+    fields: bool = True,
 ) -> Verification:
-    """Build each layer in torch, run zeros through it, compare shapes, parameters and buffers.
+    """Build each layer in torch, run zeros through it, compare shapes, parameters and buffers,
+    then (`fields`) every row's receptive field by gradient: by default for small networks only
+    (CONVCALC_VERIFY_FIELDS=full: always, memory permitting; 0: never).
 
     `traced` is the engine's trace: its rows, and the layer it refused, if any (then the rows
     before that layer are checked, and PyTorch is asked whether it refuses the layer too).
@@ -287,4 +297,30 @@ def verify(
             walk(network.layers, torch.zeros(input_shape, device=device), runner)
         except _Stop:
             pass
-    return Verification(tuple(runner.checks), device, estimate, runner.rejection)
+    checks = tuple(runner.checks)
+    status = _fields_status(network, traced, checks, fields, max_memory)
+    if status == "checked":
+        measured = check_fields(network, rows, torch, device)
+        checks = tuple(replace(check, field=measured.get(check.layer.index)) for check in checks)
+    return Verification(checks, device, estimate, runner.rejection, status)
+
+
+def _fields_status(
+    network: Network, traced: Trace, checks: tuple[LayerCheck, ...], wanted: bool, max_memory: int
+) -> str:
+    """Whether receptive fields are measured, or why not (said in the verdict)."""
+    mode = os.environ.get("CONVCALC_VERIFY_FIELDS", "small")
+    if not wanted or mode == "0":
+        return "not asked for"
+    if traced.refusal is not None or any(check.status == "differs" for check in checks):
+        return "not measured: the shapes differ first"
+    need = field_bytes(network.input_shape, traced.rows)
+    if need > max_memory:
+        return f"not measured: the gradients would need about {need / 2**30:.2f} GiB, more than --max-memory"
+    if mode != "full" and need > DEFAULT_FIELD_BYTES:
+        # one backward pass per row: minutes on a CPU for an ImageNet-sized network
+        return "not measured: a large network (CONVCALC_VERIFY_FIELDS=full measures it)"
+    return "checked"
+
+
+DEFAULT_FIELD_BYTES = 64 * 2**20

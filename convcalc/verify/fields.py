@@ -1,0 +1,233 @@
+"""Receptive fields measured by gradient, beside the engine's.
+
+The network is rebuilt with modules made for it (`build_field_module`: positive weights, max
+pooling as a window sum, no zeroing activations, normalisations as identities) and run in
+float64 on a positive random input, one sample per probe. For each row, one backward pass from
+a few output positions of that row — the corners and a run of positions from the centre — gives
+each probe's input gradient; the extent of its nonzero entries, per axis, is the field PyTorch
+shows. A gate's branch is detached, as the engine's convention leaves the squeeze out.
+
+Where every output's field is the first one's moved by p·jump (`AxisRF.regular`) each probe's
+extent must equal the engine's field, [start + p·jump, start + p·jump + size − 1], when that lies
+inside the input, and lie within it (clipped to the input) otherwise: a field at the edge also
+covers padding of inner layers and rows a floor dropped, which no gradient reaches. After upsampling the fields vary with the position: there no probe may see more
+than `size` (the largest field any output has), and when a probe's field lies inside the input
+the largest of them must be `size`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from convcalc.engine.report import LayerResult
+from convcalc.formats import shape_text
+from convcalc.layers.graph import JOINS
+from convcalc.layers.kind import CompositeKind, NotCheckable
+from convcalc.layers.rf import AxisRF
+from convcalc.layers.tensor import TensorInfo
+from convcalc.network import Branches, LayerSpec, Network, Visitor, part_spec, walk
+from convcalc.verify.builders import build_field_module
+
+RUN = 8  # positions probed from the centre on: a period of the upsampling pattern, up to 8
+FLOAT64_BYTES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class FieldCheck:
+    """One row's field: the engine's sizes, PyTorch's largest measured extent per axis, and what
+    differs (None when they agree)."""
+
+    engine: tuple[int, ...]
+    measured: tuple[int, ...]
+    problem: str | None
+
+    @property
+    def agrees(self) -> bool:
+        return self.problem is None
+
+
+def probes(spatial: Sequence[int], rank: int) -> list[tuple[int, ...]]:
+    """The corners, the centre and the positions after it along the diagonal (clamped)."""
+    corners = sorted(set(itertools.product(*[(0, n - 1) for n in spatial])))
+    centre = [tuple(min(n - 1, (n - 1) // 2 + step) for n in spatial) for step in range(RUN)]
+    found = corners + centre
+    return found + [found[-1]] * (2**rank + RUN - len(found))  # every row probes as many samples
+
+
+def field_bytes(input_shape: tuple[int, ...], rows: Sequence[LayerResult]) -> int:
+    """Every row's output kept for the backward passes, one sample per probe, float64."""
+    count = 2 ** (len(input_shape) - 1) + RUN
+    per_sample = math.prod(input_shape) + sum(math.prod(row.output_shape[1:]) for row in rows)
+    return int(2 * per_sample * count * FLOAT64_BYTES)
+
+
+class _FieldRunner(Visitor[Any]):
+    """Runs the remade modules in the engine's order; row k's output is kept beside row k."""
+
+    def __init__(self, torch: Any, device: str, rows: Sequence[LayerResult]) -> None:
+        self.torch, self.device = torch, device
+        self.rows = iter(rows)
+        self.modules: dict[str, Any] = {}
+        self.outputs: list[tuple[LayerResult, Any, bool]] = []  # row, output, measurable
+        self.blind = False  # a module PyTorch lacks stands in as zeros: later rows cannot be measured
+
+    def layer(self, layer: LayerSpec, x: Any, path: str) -> Any:
+        if isinstance(layer.args, CompositeKind):
+            expansion = layer.args.expand(TensorInfo(tuple(x.shape[1:]), None), layer.rank)
+            out, made = x, dict[str, Any]()
+            for part in expansion.parts:
+                extra = tuple(made[name] for name in part.extra_inputs)
+                out = self.run(part_spec(layer, part), x if part.reads_input else out, extra)
+                made[part.name] = out
+            return out
+        return self.run(layer, x, ())
+
+    def run(self, spec: LayerSpec, x: Any, extra: tuple[Any, ...]) -> Any:
+        row = next(self.rows)
+        try:
+            module = self.modules.get(spec.shares or "") or build_field_module(spec, tuple(x.shape[1:])).to(self.device)
+            self.modules[spec.name] = module
+            out = module(x, *extra)
+        except NotCheckable:
+            self.blind = True
+            out = self.torch.zeros((x.shape[0], *row.output_shape[1:]), dtype=x.dtype, device=self.device)
+        self.outputs.append((row, out, not self.blind))
+        return out
+
+    def inputs(self, node: Branches, x: Any) -> list[Any]:
+        return JOINS[node.join].torch_inputs(self.torch, node, x)
+
+    def join(self, node: Branches, x: Any, outs: list[Any], path: str) -> Any:
+        row = next(self.rows)
+        if node.join == "mul":  # the gate's squeeze is left out of the field, as the engine does
+            outs = [out.detach() for out in outs]
+        out = JOINS[node.join].torch(self.torch, x, outs)
+        self.outputs.append((row, out, not self.blind))
+        return out
+
+
+def check_fields(network: Network, rows: Sequence[LayerResult], torch: Any, device: str) -> dict[int, FieldCheck]:
+    """Each measurable row's field check, by row index. Rows without a spatial field, nominal
+    ones (after a deformable conv) and rows after a module PyTorch lacks are left out."""
+    spatial = network.input_shape[1:]
+    rank = len(spatial)
+    if rank == 0 or not rows:
+        return {}
+    count = 2**rank + RUN
+    generator = torch.Generator(device="cpu").manual_seed(17)
+    x = (torch.rand((count, *network.input_shape), generator=generator, dtype=torch.float64) + 0.5).to(device)
+    x.requires_grad_(True)
+    runner = _FieldRunner(torch, device, rows)
+    with torch.enable_grad():
+        walk(network.layers, x, runner)
+        checks = {}
+        for row, out, measurable in runner.outputs:
+            rf = row.receptive_field
+            if rf is None or row.rf_nominal or not measurable or len(rf) != rank:
+                continue
+            checks[row.index] = _check_row(torch, x, row, rf, out, spatial)
+    return checks
+
+
+def _check_row(
+    torch: Any, x: Any, row: LayerResult, rf: tuple[AxisRF, ...], out: Any, spatial: tuple[int, ...]
+) -> FieldCheck:
+    axes = row.rf_layout if row.rf_layout is not None else tuple(range(1, len(rf) + 1))
+    sizes = [out.shape[1 + axis] for axis in axes]
+    positions = probes(sizes, len(rf))
+    mask = torch.zeros_like(out)
+    for sample, position in enumerate(positions):
+        index: list[Any] = [sample] + [slice(None)] * (out.dim() - 1)
+        for axis, p in zip(axes, position):
+            index[1 + axis] = p
+        mask[tuple(index)] = 1.0
+    weights = torch.rand(out.shape, dtype=out.dtype, device=out.device) + 0.5  # no channel sum can cancel
+    if not out.requires_grad:
+        return _compare(rf, positions, [None] * len(positions), spatial, row)
+    (grad,) = torch.autograd.grad((out * weights * mask).sum(), x, retain_graph=True, allow_unused=True)
+    extents: list[tuple[tuple[int, int] | None, ...] | None] = []
+    for sample in range(len(positions)):
+        seen = grad[sample].abs().sum(dim=0) > 0 if grad is not None else None  # over the channels
+        if seen is None or not bool(seen.any()):
+            extents.append(None)
+            continue
+        per_axis = []
+        for axis in range(len(spatial)):
+            others = tuple(a for a in range(len(spatial)) if a != axis)
+            line = seen.any(dim=others) if others else seen
+            where = torch.nonzero(line).flatten()
+            per_axis.append((int(where.min()), int(where.max())))
+        extents.append(tuple(per_axis))
+    return _compare(rf, positions, extents, spatial, row)
+
+
+def _compare(
+    rf: tuple[AxisRF, ...],
+    positions: list[tuple[int, ...]],
+    extents: list[tuple[tuple[int, int] | None, ...] | None],
+    spatial: tuple[int, ...],
+    row: LayerResult,
+) -> FieldCheck:
+    engine = tuple(int(a.size) for a in rf)
+    largest = [0] * len(rf)
+    problems: list[str] = []
+    # A probe whose field lies wholly in the padding along one axis sees no input at all, so its
+    # gradient is empty along every axis: that is the engine's answer too, not a disagreement.
+    dark = [extent is None and any(_expected(a, p, n) is None for a, p, n in zip(rf, position, spatial) if a.regular)
+            for position, extent in zip(positions, extents)]
+    for axis, (a, n) in enumerate(zip(rf, spatial)):
+        inside = []
+        for position, extent, padding_only in zip(positions, extents, dark):
+            if padding_only:
+                continue
+            seen = None if extent is None else extent[axis]
+            p = position[axis]
+            if seen is not None:
+                largest[axis] = max(largest[axis], seen[1] - seen[0] + 1)
+            if a.regular:
+                low = a.start + p * a.jump
+                high = low + a.size - 1
+                expected = _expected(a, p, n)
+                # A field that reaches the input's edge may also reach a layer's padding or the rows
+                # a floor dropped on the way, which no gradient sees: there the measured field lies
+                # within the engine's; one inside the input is the engine's exactly.
+                within = seen is None or (expected is not None and expected[0] <= seen[0] and seen[1] <= expected[1])
+                exact_needed = 0 < low and high < n - 1
+                if (seen != expected) if exact_needed else not within:
+                    problems.append(
+                        f"output {p} along axis {axis + 1}: engine said input {_span(expected)}, "
+                        f"PyTorch's gradient reaches {_span(seen)}"
+                    )
+                    break
+            elif seen is not None:
+                width = seen[1] - seen[0] + 1
+                if width > a.size:
+                    problems.append(f"output {p} along axis {axis + 1} sees {width} inputs, more than the engine's {_num(a.size)}")
+                    break
+                if 0 < seen[0] and seen[1] < n - 1:
+                    inside.append(width)
+        if not a.regular and not problems and inside and max(inside) != a.size:
+            problems.append(f"the largest field along axis {axis + 1} is {max(inside)}, the engine said {_num(a.size)}")
+    problem = None
+    if problems:
+        problem = f"receptive field: {problems[0]}"
+    return FieldCheck(engine, tuple(largest), problem)
+
+
+def _expected(a: AxisRF, p: int, n: int) -> tuple[int, int] | None:
+    """The input indices output `p` reads along an axis of `n` inputs, clipped to the input (None: padding only)."""
+    low = a.start + p * a.jump
+    low_c, high_c = max(low, 0), min(low + a.size - 1, n - 1)
+    return None if low_c > high_c else (math.ceil(low_c), math.floor(high_c))
+
+
+def _span(extent: tuple[int, int] | None) -> str:
+    return "none" if extent is None else f"{extent[0]}..{extent[1]}"
+
+
+def _num(value: Any) -> str:
+    return shape_text((value,)) if isinstance(value, int) else str(value)
