@@ -24,7 +24,7 @@ from convcalc.formats import decimal
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.window import AxisWindow
 from convcalc.teach import explain, solve
-from convcalc.teach.grid import Grid, Number, convolve, grid_lines, text
+from convcalc.teach.grid import Grid, Number, convolve, exact_number, grid_lines, text
 from convcalc.teach.text import say
 
 Given = dict[str, Any]  # a question's values, as key.yaml stores them
@@ -52,11 +52,8 @@ def same(expected: Any, got: Any) -> bool:
         return bool(got) and expected is not None and all(same(expected, g) for g in got)  # 3x3 for 3
     if expected is None or got is None or isinstance(got, bool):
         return expected is got
-    try:
-        number = Fraction(str(got))
-    except (ValueError, ZeroDivisionError):
-        return False
-    return abs(number - Fraction(expected)) <= TOLERANCE
+    number = exact_number(str(got))  # never 10**999999999 for '1e999999999'
+    return number is not None and abs(number - Fraction(expected)) <= TOLERANCE
 
 
 def _as_given(given: Given) -> dict[str, Any]:
