@@ -45,6 +45,7 @@ MESSAGES = {
     "params.formula_nobias": "{taps}·C·K   (no bias)",
     "params.transposed": "F·F·C·K/G + K   (the weight is C × K/G × F × F, as in the conv it transposes; one bias per output channel)",
     "params.legend": "F filter size {f}, C input channels {c}, K filters {k}",
+    "params.sum": "in all: {parts} = {total}",
     "act.title": "Activation map",
     "act.value": "K × {symbols} = {k} × {values} = {total} values",
     # explain: receptive field
@@ -123,6 +124,12 @@ MESSAGES = {
     "quiz.receptive_field": "{layers} conv layers with {f}×{f} filters and strides {strides} are stacked. How many input pixels wide is the receptive field of one output of the last layer?",
     "quiz.padding": "Input {n}×{n}, {f}×{f} filters, stride {s}: which padding P gives an output of {o}×{o}? (the smallest)",
     "quiz.conv_by_hand": "Compute the cross-correlation (stride {s}, no padding) of the input {input} with the kernel {kernel}.",
+    "quiz.pool_output": "A max-pooling layer with a {f}×{f} window, stride {s} and padding {p} reads an input of {n}×{n}. What is the output size (one side)?",
+    "quiz.conv1x1": "A 1×1 conv layer with {k} filters and stride {s} reads an input of {c}×{n}×{n} (C×H×W). What is the output shape (C×H×W)?",
+    "quiz.dilated": "A conv layer with {f}×{f} filters, dilation {d}, stride {s} and padding {p} reads an input of {n}×{n}. What is the output size (one side)?",
+    "quiz.grouped": "A conv layer with {k} filters of size {f}×{f} reads {c} input channels in {g} groups, with biases. How many parameters does it have?",
+    "quiz.depthwise": "A depthwise-separable block reads {c} channels: a {f}×{f} depthwise conv (one filter per channel, groups = {c}), then a 1×1 pointwise conv to {k} channels, both with biases. How many parameters does the block have?",
+    "quiz.transposed": "A transposed conv layer with {f}×{f} filters, stride {s}, padding {p} and output_padding {op} reads an input of {n}×{n}. What is the output size (one side)?",
     "quiz.answer_format": "Answer in a YAML file: question id → answer (a number, or a list of rows for a matrix).",
     # grade
     "grade.correct": "correct",

@@ -46,6 +46,7 @@ MESSAGES = {
     "params.formula_nobias": "{taps}·C·K   （无偏置）",
     "params.transposed": "F·F·C·K/G + K   （权重为 C × K/G × F × F，与它转置的卷积相同；每个输出通道一个偏置）",
     "params.legend": "F 滤波器尺寸 {f}，C 输入通道数 {c}，K 滤波器个数 {k}",
+    "params.sum": "合计：{parts} = {total}",
     "act.title": "激活图",
     "act.value": "K × {symbols} = {k} × {values} = {total} 个值",
     # explain: 感受野
@@ -124,6 +125,12 @@ MESSAGES = {
     "quiz.receptive_field": "堆叠 {layers} 个卷积层，滤波器为 {f}×{f}，步长依次为 {strides}。最后一层一个输出的感受野宽多少个输入像素？",
     "quiz.padding": "输入 {n}×{n}，滤波器 {f}×{f}，步长 {s}：填充 P 取多少时输出为 {o}×{o}？（取最小值）",
     "quiz.conv_by_hand": "计算输入 {input} 与卷积核 {kernel} 的互相关（步长 {s}，无填充）。",
+    "quiz.pool_output": "一个最大池化层的窗口为 {f}×{f}，步长 {s}，填充 {p}，输入为 {n}×{n}。输出尺寸（一边）是多少？",
+    "quiz.conv1x1": "一个 1×1 卷积层有 {k} 个滤波器，步长 {s}，输入为 {c}×{n}×{n}（C×H×W）。输出形状（C×H×W）是什么？",
+    "quiz.dilated": "一个卷积层使用 {f}×{f} 的滤波器，空洞率 {d}，步长 {s}，填充 {p}，输入为 {n}×{n}。输出尺寸（一边）是多少？",
+    "quiz.grouped": "一个卷积层有 {k} 个 {f}×{f} 的滤波器，输入通道数为 {c}，分为 {g} 组，带偏置。它的参数量是多少？",
+    "quiz.depthwise": "一个深度可分离模块的输入有 {c} 个通道：先是 {f}×{f} 的逐通道卷积（每个通道一个滤波器，组数 = {c}），再是输出 {k} 个通道的 1×1 逐点卷积，都带偏置。这个模块的参数量是多少？",
+    "quiz.transposed": "一个转置卷积层使用 {f}×{f} 的滤波器，步长 {s}，填充 {p}，output_padding 为 {op}，输入为 {n}×{n}。输出尺寸（一边）是多少？",
     "quiz.answer_format": "请用 YAML 文件作答：题号 → 答案（数字；矩阵写成行的列表）。",
     # grade
     "grade.correct": "正确",
