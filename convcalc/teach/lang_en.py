@@ -141,6 +141,7 @@ MESSAGES = {
     "grade.failed": "nothing could be graded: {message}",
     "err.write": "cannot write '{path}': {problem}",
     "grade.unknown": "'{id}' is not a question of this key",
+    "grade.at": " (at {where})",
     # errors (a teaching command's own; the engine's refusals are explained as verdicts)
     "err.label": "error: {message}",
     "err.hint": "hint: {hint}",

@@ -142,6 +142,7 @@ MESSAGES = {
     "grade.failed": "无法评分：{message}",
     "err.write": "无法写入“{path}”：{problem}",
     "grade.unknown": "“{id}”不是这份答案中的题目",
+    "grade.at": "（位于 {where}）",
     # 错误（教学命令自己的；引擎拒绝的层作为结论讲解）
     "err.label": "错误：{message}",
     "err.hint": "提示：{hint}",

@@ -112,16 +112,17 @@ def _field_problem(name: str, kind: str, value: Any) -> str | None:
     return None
 
 
-def check_given(kind: QuestionType, given: Any) -> str | None:
-    """Why a key's `given` cannot be this type's values (a missing or mistyped field), or None."""
+def check_given(kind: QuestionType, given: Any) -> tuple[str | None, str] | None:
+    """Why a key's `given` cannot be this type's values, and the field to blame (None: `given`
+    itself, or a missing field), or None when every field is there with the right kind."""
     if not isinstance(given, dict):
-        return f"'given' must be a mapping of {', '.join(name for name, _ in kind.fields)}"
+        return None, f"'given' must be a mapping of {', '.join(name for name, _ in kind.fields)}"
     for name, field_kind in kind.fields:
         if name not in given:
-            return f"'given' has no '{name}' (a {kind.id} question needs {', '.join(n for n, _ in kind.fields)})"
+            return None, f"'given' has no '{name}' (a {kind.id} question needs {', '.join(n for n, _ in kind.fields)})"
         problem = _field_problem(name, field_kind, given[name])
         if problem:
-            return problem
+            return name, problem
     return None
 
 

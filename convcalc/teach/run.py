@@ -9,19 +9,22 @@ from __future__ import annotations
 import difflib
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from convcalc.engine import analyze
-from convcalc.errors import ConvcalcError
+from convcalc.errors import ConvcalcError, SpecError
 from convcalc.formats import decimal
 from convcalc.layers.conv import Conv, ConvTranspose
 from convcalc.layers.pool import AvgPool, MaxPool
 from convcalc.layers.tensor import LayerError
 from convcalc.layers.window import Window
-from convcalc.spec.read import read_network, read_yaml_mapping
+from convcalc.source import Span
+from convcalc.spec.read import read_network
+from convcalc.spec.yaml_guard import load_located, read_source, span_at
 from convcalc.teach import explain as teach
-from convcalc.teach import quiz
+from convcalc.teach import grade, quiz
 from convcalc.teach.grade import Verdict, failed_results, grade_quiz, grade_spec, gradescope, score_lines, score_of
 from convcalc.teach.grid import (
     conv_window,
@@ -208,6 +211,15 @@ def write_quiz(lang: str, folder: Path, *, seed: int, count: int, level: str) ->
     return [folder / name for name in files]
 
 
+def _read_located(path: str, what: str) -> tuple[dict[Any, Any], grade.Locator]:
+    """A YAML mapping file (a key, answers) and where each of its values was written."""
+    source = read_source(path, what)
+    data, root = load_located(source.text, source)
+    if not isinstance(data, dict):
+        raise SpecError(f"the {what} file must be a mapping (question id: answer)", Span(source, 1, 1), "q1: 5")
+    return data, lambda at, key: span_at(source, root, at, key=key)
+
+
 def grade_answers(lang: str, key: str, answers: str, show_worked: str | None = None, *, lenient: bool = False
                   ) -> tuple[list[Verdict], str | None]:
     """`convcalc grade KEY ANSWERS`: KEY is a quiz's key.yaml or a network spec.
@@ -215,17 +227,18 @@ def grade_answers(lang: str, key: str, answers: str, show_worked: str | None = N
     With `lenient` (gradescope), an unreadable answers file grades as no answers at all, and its
     error comes back as the second value, to be reported with the score.
     """
-    key_data = read_yaml_mapping(key, "key")
+    key_data, key_at = _read_located(key, "key")
     problem = None
+    answers_at: grade.Locator = grade.nowhere
     try:
-        answer_data = read_yaml_mapping(answers, "answers")
+        answer_data, answers_at = _read_located(answers, "answers")
     except ConvcalcError as error:
         if not lenient:
             raise
         answer_data, problem = {}, error.render()
     if "questions" in key_data:
-        return grade_quiz(key_data, answer_data, lang, show_worked), problem
-    return grade_spec(read_network([key]), answer_data, lang, show_worked), problem
+        return grade_quiz(key_data, answer_data, lang, show_worked, key_at=key_at, answers_at=answers_at), problem
+    return grade_spec(read_network([key]), answer_data, lang, show_worked, answers_at=answers_at), problem
 
 
 def _plain(value: float) -> int | float:
