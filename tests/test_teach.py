@@ -179,13 +179,13 @@ def test_grading_the_example_student(run):
     key, student = EXAMPLES / "homework" / "key.yaml", EXAMPLES / "homework" / "student.yaml"
     code, out, _ = run("grade", str(key), str(student), "--format", "json")
     payload = json.loads(out)
-    assert (code, payload["score"], payload["total"]) == (0, 4, 8)
+    assert (code, payload["score"], payload["total"]) == (0, 5, 9)
     wrong = {q["id"]: (q["expected"], q["answer"]) for q in payload["questions"] if not q["correct"]}
     assert wrong == {
         "q2": ("1480", "1470"),
-        "q5": ("[[3, 10], [7, 11]]", "[[3, 10], [7, 12]]"),
-        "q6": ("3", None),
-        "q8": ("7", "9"),
+        "q5": ("[[3, 1], [3, 3]]", "[[3, 1], [3, 2]]"),
+        "q6": ("7", None),
+        "q7": ("17", "21"),
     }
 
 
@@ -252,7 +252,7 @@ def test_an_answer_to_no_question_is_reported_and_the_rest_graded(run, tmp_path)
     assert (code, err) == (0, "")
     assert "q1: ✓ correct" in out
     assert "q01: ✗ 'q01' is not a question of this key" in out
-    assert out.rstrip().endswith("score: 1/8")
+    assert out.rstrip().endswith("score: 1/9")
 
 
 def test_a_broken_answer_file_points_at_the_place(run, tmp_path):

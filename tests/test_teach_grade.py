@@ -29,13 +29,13 @@ def _grade(tmp_path, answers: str, *args: str, key: Path = KEY) -> tuple[int, st
 
 
 def test_flat_lists_for_shapes_and_matrices_are_graded_not_a_traceback(tmp_path):
-    code, out, _ = _grade(tmp_path, "q5: [3, 10, 7, 11]\nq6: [3, 3]\n", "--format", "json")
+    code, out, _ = _grade(tmp_path, "q5: [3, 1, 3, 3]\nq6: [7, 7]\n", "--format", "json")
     assert code == 0
     verdicts = {q["id"]: q for q in json.loads(out)["questions"]}
     assert verdicts["q5"]["correct"] and verdicts["q6"]["correct"]
     code, out, _ = _grade(tmp_path, "q5: [14, 14, 2, 4]\n")
     assert code == 0
-    assert "q5: ✗ wrong: the answer is [[3, 10], [7, 11]], you wrote [14, 14, 2, 4]" in out
+    assert "q5: ✗ wrong: the answer is [[3, 1], [3, 3]], you wrote [14, 14, 2, 4]" in out
 
 
 def test_key_case_and_thousands_separators_are_forgiven(tmp_path):
@@ -55,13 +55,13 @@ def test_shapes_in_any_spelling(answer, tmp_path):
 
 
 def test_malformed_answers_get_a_message_and_the_rest_is_graded(tmp_path):
-    code, out, _ = _grade(tmp_path, "q1: {a: 1}\nq2: 1480\nq9: 5\n", "--format", "gradescope")
+    code, out, _ = _grade(tmp_path, "q1: {a: 1}\nq2: 1480\nq10: 5\n", "--format", "gradescope")
     assert code == 0
     results = json.loads(out)
     tests = {t["name"]: t for t in results["tests"]}
     assert "cannot read the answer" in tests["q1"]["output"]
     assert tests["q2"]["score"] == 1
-    assert tests["q9"]["max_score"] == 0 and "not a question of this key" in tests["q9"]["output"]
+    assert tests["q10"]["max_score"] == 0 and "not a question of this key" in tests["q10"]["output"]
     assert results["score"] == 1
 
 
@@ -77,7 +77,7 @@ def test_gradescope_writes_results_even_when_a_file_is_missing(missing, tmp_path
     assert results["score"] == 0
     assert "cannot read" in results["output"]
     if missing == "answers":  # every question still listed, each unanswered
-        assert len(results["tests"]) == 8
+        assert len(results["tests"]) == 9
 
 
 def test_gradescope_survives_a_broken_answer_file(tmp_path):
@@ -101,7 +101,7 @@ def test_points_and_show_worked_are_set_in_the_key(tmp_path):
     code, out, _ = _grade(tmp_path, "q1: 4\nq2: 1\n", "--show-worked", "always", key=path)
     assert code == 0
     assert "q1: ✓ correct\n    Output size" in out
-    assert out.rstrip().endswith("score: 5/19")
+    assert out.rstrip().endswith("score: 5/21")
 
 
 def test_the_normalisation():

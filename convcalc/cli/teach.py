@@ -7,7 +7,6 @@ option parsing in `convcalc.teach.options`.
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 
 import typer
 
@@ -142,12 +141,13 @@ def quiz(
     seed: int = typer.Option(..., "--seed", help="The same seed gives the same quiz."),
     level: Level = typer.Option(Level.medium, "--level", help="easy, medium or hard."),
     out: str = typer.Option(".", "--out", "-o", help="Folder for questions.md, answers.md and key.yaml."),
+    force: bool = typer.Option(False, "--force", help="Replace questions.md, answers.md and key.yaml if they exist."),
     lang: Lang = LANG,
 ) -> None:
     """Generate exercises with an answer key: questions.md, answers.md (worked) and key.yaml (for grade)."""
     from convcalc.teach.run import write_quiz
 
-    written = write_quiz(lang.value, Path(out), seed=seed, count=count, level=level.value)
+    written = write_quiz(lang.value, out, seed=seed, count=count, level=level.value, force=force)
     echo("\n".join(str(path) for path in written))
 
 

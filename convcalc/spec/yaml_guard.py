@@ -175,3 +175,37 @@ def read_source(path: str, what: str) -> Source:
             Span(Source(path, text), line, column),
             "save the file as UTF-8",
         ) from None
+
+
+def load_located(text: str, source: Source) -> tuple[object, yaml.Node | None]:
+    """`load_plain`, and the composed root too, so that a value found wrong later (an answer id
+    that is no question, a key entry without `given`) is reported at its line and column."""
+    root = compose_checked(text, source)
+    return (None if root is None else yaml.SafeLoader("").construct_document(root)), root
+
+
+def span_at(source: Source, root: yaml.Node | None, path: tuple[object, ...], *, key: bool = False) -> Span | None:
+    """Where the value at `path` (mapping keys as constructed, list indices) was written; with
+    `key`, where its key was. None when the path is not in the document."""
+    node, key_node = root, None
+    for step in path:
+        if isinstance(node, yaml.MappingNode):
+            found = [(k, v) for k, v in node.value if _constructed(k) == step]
+            if not found:
+                return None
+            key_node, node = found[-1]  # a repeated key: the last one is the value PyYAML keeps
+        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+            key_node, node = None, node.value[step]
+        else:
+            return None
+    target = key_node if key and key_node is not None else node
+    return None if target is None else _span(source, target)
+
+
+def _constructed(node: yaml.Node) -> object:
+    if not isinstance(node, yaml.ScalarNode):
+        return None
+    try:
+        return yaml.SafeLoader("").construct_object(node)
+    except yaml.YAMLError:
+        return None

@@ -139,8 +139,8 @@ def _fixes(lang: str, a: AxisWindow) -> str:
             if fixed.whole:
                 examples.append(say(lang, "size.fix_padding", p=p, calc=f"{substituted(fixed)} = {floor_of(fixed)}"))
                 break
-    strides = sorted((s for s in range(1, a.span + 1) if a.span % s == 0 and s != a.stride),
-                     key=lambda s: (abs(s - a.stride), s))
+    near = range(max(1, a.stride - 1000), min(a.span, a.stride + 1000) + 1)  # bounded: N may be 10^17 (a key)
+    strides = sorted((s for s in near if a.span % s == 0 and s != a.stride), key=lambda s: (abs(s - a.stride), s))
     if strides:
         fixed = replace(a, stride=strides[0])
         examples.append(say(lang, "size.fix_stride", s=strides[0], calc=f"{substituted(fixed)} = {floor_of(fixed)}"))

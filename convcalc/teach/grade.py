@@ -18,17 +18,27 @@ show_worked: always|wrong|never}` (the default points and when a worked answer i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from convcalc.engine import analyze
 from convcalc.engine.report import LayerResult
-from convcalc.errors import SpecError
+from convcalc.errors import ConvcalcError, SpecError
+from convcalc.layers.tensor import LayerError
 from convcalc.network import Network
+from convcalc.source import Span
 from convcalc.teach import quiz
 from convcalc.teach.explain import find, spec_layer
 from convcalc.teach.quiz import same
 from convcalc.teach.text import say
+
+Locator = Callable[[tuple[object, ...], bool], Span | None]  # where a path of a YAML file was written (key=True: its key)
+
+
+def nowhere(path: tuple[object, ...], key: bool) -> Span | None:
+    return None
+
 
 QUANTITIES = ("output_shape", "params", "macs", "rf", "jump")
 SHOW_WORKED = ("always", "wrong", "never")
@@ -83,9 +93,9 @@ def normalise(value: Any) -> Any:
     return value
 
 
-def _match_keys(answers: dict[Any, Any], known: list[str]) -> tuple[dict[str, Any], list[tuple[str, Any, str]]]:
+def _match_keys(answers: dict[Any, Any], known: list[str]) -> tuple[dict[str, Any], list[tuple[Any, Any, str]]]:
     """Answers keyed by the question they answer (case and spaces forgiven), and the leftovers
-    (key, answer, message id): no such question, or a second answer to one."""
+    (key as written, answer, message id): no such question, or a second answer to one."""
     by_lower = {k.lower(): k for k in known}
     matched: dict[str, Any] = {}
     leftovers = []
@@ -93,32 +103,34 @@ def _match_keys(answers: dict[Any, Any], known: list[str]) -> tuple[dict[str, An
         key = str(raw).strip()
         target = key if key in known else by_lower.get(key.lower().replace(" ", ""))
         if target is None:
-            leftovers.append((str(raw), value, "grade.unknown"))
+            leftovers.append((raw, value, "grade.unknown"))
         elif target in matched:
-            leftovers.append((str(raw), value, "grade.duplicate"))
+            leftovers.append((raw, value, "grade.duplicate"))
         else:
             matched[target] = value
     return matched, leftovers
 
 
-def _grading(key: dict[str, Any], show_worked: str | None) -> Grading:
+def _grading(key: dict[str, Any], show_worked: str | None, key_at: Locator = nowhere) -> Grading:
     settings = key.get("grading") if isinstance(key.get("grading"), dict) else {}
     assert isinstance(settings, dict)
-    default = _points(settings.get("points", 1), "grading.points")
+    default = _points(settings.get("points", 1), "grading.points", key_at(("grading", "points"), False))
     per_question = {}
-    for q in key.get("questions") or []:
+    for index, q in enumerate(key.get("questions") or []):
         if isinstance(q, dict) and "points" in q:
-            per_question[str(q.get("id"))] = _points(q["points"], f"points of {q.get('id')}")
+            per_question[str(q.get("id"))] = _points(q["points"], f"points of {q.get('id')}",
+                                                     key_at(("questions", index, "points"), False))
     worked = show_worked or str(settings.get("show_worked", "wrong"))
     if worked not in SHOW_WORKED:
         raise SpecError(f"show_worked must be one of {', '.join(SHOW_WORKED)} (got {worked!r})",
+                        None if show_worked else key_at(("grading", "show_worked"), False),
                         hint="grading: {show_worked: wrong}")
     return Grading(default, per_question, worked)
 
 
-def _points(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise SpecError(f"{what} must be a non-negative number (got {value!r})", hint="points: 2")
+def _points(value: Any, what: str, span: Span | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 10**9:
+        raise SpecError(f"{what} must be a non-negative number below 10^9 (got {value!r})", span, hint="points: 2")
     return value
 
 
@@ -132,8 +144,8 @@ def _compare(kind: quiz.QuestionType | None, expected: Any, got: Any) -> bool | 
     """Whether `got` is `expected`; None when the answer cannot be read at all (a mapping, ...)."""
     if isinstance(got, dict):
         return None
-    got = normalise(got)
     try:
+        got = normalise(got)
         if kind is not None and kind.matches(expected, got):
             return True
         return same(expected, got) if kind is None else False
@@ -145,25 +157,73 @@ def _malformed(lang: str, expected: Any, got: Any) -> str:
     return say(lang, "grade.malformed", got=quiz.shown(got), expected=quiz.shown(expected))
 
 
-def _leftover_verdicts(lang: str, leftovers: list[tuple[str, Any, str]]) -> list[Verdict]:
-    return [Verdict(key, None, value, False, (), status="unknown", points=0, message=say(lang, message, id=key))
-            for key, value, message in leftovers]
-
-
-def grade_quiz(key: dict[str, Any], answers: dict[Any, Any], lang: str, show_worked: str | None = None
-               ) -> list[Verdict]:
-    try:
-        entries = [(str(q["id"]), str(q["type"]), dict(q["given"])) for q in key["questions"]]
-    except (KeyError, TypeError, ValueError):
-        raise SpecError("the key's questions need id, type and given", hint="use the key.yaml that convcalc quiz wrote") from None
-    grading = _grading(key, show_worked)
-    questions = [quiz.Question(question_id, quiz.question_type(kind), given) for question_id, kind, given in entries]
-    matched, leftovers = _match_keys(answers, [q.id for q in questions])
+def _leftover_verdicts(lang: str, leftovers: list[tuple[Any, Any, str]], answers_at: Locator) -> list[Verdict]:
+    """An answer to no question, worth 0, with the line and column of its id in the answers file."""
     verdicts = []
-    for question in questions:
-        expected = quiz.answer(question)
+    for raw, value, message in leftovers:
+        where = answers_at((raw,), True)
+        text = say(lang, message, id=str(raw)) + (say(lang, "grade.at", where=where) if where else "")
+        verdicts.append(Verdict(str(raw), None, value, False, (), status="unknown", points=0, message=text))
+    return verdicts
+
+
+def _key_error(message: str, span: Span | None, hint: str = "use the key.yaml that convcalc quiz wrote") -> SpecError:
+    return SpecError(message, span, hint)
+
+
+def _key_questions(key: dict[str, Any], lang: str, key_at: Locator
+                   ) -> list[tuple[quiz.Question, quiz.Answer, list[str]]]:
+    """The key's questions, each with its answer and worked solution, computed here; a key written
+    by hand that lacks a field, has a value of the wrong kind, or values the layer refuses is an
+    error at the line and column of the entry (never a traceback from the arithmetic)."""
+    entries = key.get("questions")
+    if not isinstance(entries, list) or not entries:
+        raise _key_error("the key's 'questions' must be a list of questions with id, type and given",
+                         key_at(("questions",), False) or key_at((), False))
+    questions = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        at = ("questions", index)
+        missing = [name for name in ("id", "type", "given") if not isinstance(entry, dict) or name not in entry]
+        if missing:
+            raise _key_error(f"question {index + 1} of the key has no {', '.join(missing)} (each needs id, type and given)",
+                             key_at(at, False))
+        assert isinstance(entry, dict)
+        if not isinstance(entry["id"], (str, int)) or isinstance(entry["id"], bool) or str(entry["id"]) in seen:
+            raise _key_error(f"question {index + 1} of the key: id {entry['id']!r} is not a new name or number",
+                             key_at((*at, "id"), False))
+        question_id = str(entry["id"])
+        seen.add(question_id)
+        try:
+            kind = quiz.question_type(str(entry["type"]))
+        except SpecError as error:
+            raise _key_error(error.message, key_at((*at, "type"), False), error.hint or "") from None
+        problem = quiz.check_given(kind, entry["given"])
+        if problem:
+            blamed, message = problem
+            where = key_at((*at, "given", blamed), False) if blamed else None
+            raise _key_error(f"question {question_id}: {message}", where or key_at((*at, "given"), False))
+        question = quiz.Question(question_id, kind, dict(entry["given"]))
+        try:
+            expected, worked = quiz.answer(question), quiz.worked(lang, question)
+        except (LayerError, ConvcalcError, ValueError, ArithmeticError) as error:
+            reason = getattr(error, "message", None) or str(error)
+            raise _key_error(f"question {question_id}: these values are impossible: {reason}",
+                             key_at((*at, "given"), False)) from None
+        questions.append((question, expected, worked))
+    return questions
+
+
+def grade_quiz(key: dict[str, Any], answers: dict[Any, Any], lang: str, show_worked: str | None = None, *,
+               key_at: Locator = nowhere, answers_at: Locator = nowhere) -> list[Verdict]:
+    """Every question of a quiz key, its answer recomputed from `given`; `key_at`/`answers_at`
+    locate values in the files for messages (file:line:col)."""
+    questions = _key_questions(key, lang, key_at)
+    grading = _grading(key, show_worked, key_at)
+    matched, leftovers = _match_keys(answers, [q.id for q, _, _ in questions])
+    verdicts = []
+    for question, expected, worked in questions:
         points = grading.per_question.get(question.id, grading.points)
-        worked = quiz.worked(lang, question)
         if question.id not in matched or matched[question.id] is None:
             verdicts.append(Verdict(question.id, expected, None, False, _shown(grading.show_worked, False, worked),
                                     status="missing", points=points))
@@ -176,10 +236,11 @@ def grade_quiz(key: dict[str, Any], answers: dict[Any, Any], lang: str, show_wor
             continue
         verdicts.append(Verdict(question.id, expected, got, correct, _shown(grading.show_worked, correct, worked),
                                 points=points))
-    return verdicts + _leftover_verdicts(lang, leftovers)
+    return verdicts + _leftover_verdicts(lang, leftovers, answers_at)
 
 
-def grade_spec(network: Network, answers: dict[Any, Any], lang: str, show_worked: str | None = None) -> list[Verdict]:
+def grade_spec(network: Network, answers: dict[Any, Any], lang: str, show_worked: str | None = None, *,
+               answers_at: Locator = nowhere) -> list[Verdict]:
     """Every answered `LAYER.QUANTITY` (and `total.params`, `total.macs`) of a spec."""
     report = analyze(network)
     rows = {row.name: row for row in report.layers}
@@ -208,7 +269,7 @@ def grade_spec(network: Network, answers: dict[Any, Any], lang: str, show_worked
                                     status="malformed", message=_malformed(lang, expected, got)))
             continue
         verdicts.append(Verdict(question, expected, got, correct, _shown(worked_mode, correct, explanation)))
-    return verdicts + _leftover_verdicts(lang, leftovers)
+    return verdicts + _leftover_verdicts(lang, leftovers, answers_at)
 
 
 def _quantity(row: LayerResult, quantity: str) -> Any:

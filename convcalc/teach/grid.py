@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,9 +18,10 @@ from convcalc.formats import decimal
 from convcalc.layers.conv import Conv
 from convcalc.layers.pool import MaxPool
 from convcalc.layers.window import AxisWindow, Window, conv_out_len, effective_kernel
+from convcalc.limits import DIGITS, MATRIX_CELLS, PADDING
 from convcalc.source import Source
 from convcalc.spec.yaml_guard import load_plain
-from convcalc.teach.text import teaching_error
+from convcalc.teach.text import check_limit, say, teaching_error
 
 Number = int | Fraction
 Grid = list[list[Number]]  # rows of numbers
@@ -27,11 +29,47 @@ Tensor = list[Grid]  # channels of grids
 Fill = TypeVar("Fill", int, None)  # what padding adds: 0 for conv, None (−∞) for max pooling
 
 
-def parse_number(text: str, lang: str = "en") -> Number:
+_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?")
+_RATIO = re.compile(r"([+-]?\d+)\s*/\s*([+-]?\d+)")
+PRECISION = 60  # digits after the point an exact number may need (1e-60 is still read)
+
+
+def _too_big(text: str) -> bool:
+    """Whether a number as typed needs more whole digits than DIGITS allows, or more than
+    PRECISION decimals: Fraction would compute 10**999999999 for '1e999999999' (a hang)."""
+    decimal_match = _DECIMAL.fullmatch(text)
+    if decimal_match is not None:
+        _, whole, part, exponent = decimal_match.groups()
+        if len(exponent or "") > 6:
+            return True
+        shift, part = int(exponent or 0), part or ""
+        if whole.strip("0"):
+            magnitude = len(whole.lstrip("0")) + shift  # digits before the point
+        else:
+            magnitude = shift - (len(part) - len(part.lstrip("0"))) if part.strip("0") else 0
+        return magnitude > DIGITS.value() or len(part) - shift > PRECISION
+    ratio = _RATIO.fullmatch(text)
+    return ratio is not None and max(len(g.lstrip("+-0")) for g in ratio.groups()) > DIGITS.value()
+
+
+def exact_number(text: str) -> Fraction | None:
+    """A number as typed ('3', '-1.5', '2/3', '1e3'), exactly; None when it is no number, or one
+    too large or too precise to compute with (checked before it is converted, so never a hang)."""
+    text = text.strip()
+    if _too_big(text):
+        return None
     try:
-        value = Fraction(text.strip())
+        return Fraction(text)
     except (ValueError, ZeroDivisionError):
-        raise teaching_error(lang, "err.not_number", text=text.strip()) from None
+        return None
+
+
+def parse_number(text: str, lang: str = "en") -> Number:
+    if _too_big(text.strip()):
+        raise teaching_error(lang, "err.number_too_big", text=text.strip()[:40], digits=DIGITS.value(), env=DIGITS.env)
+    value = exact_number(text)
+    if value is None:
+        raise teaching_error(lang, "err.not_number", text=text.strip())
     return value.numerator if value.denominator == 1 else value
 
 
@@ -96,6 +134,17 @@ def _out_len(n: int, k: int, s: int, p: int, d: int, lang: str) -> int:
     return conv_out_len(n, effective_kernel(k, d), s, p, p)
 
 
+def _check_work(lang: str, x: Tensor, padding: int, taps: int, stride: int, dilation: int, kh: int, kw: int) -> None:
+    """Refuse, before anything is allocated, padding past PADDING and a padded input or a list of
+    window products past MATRIX_CELLS (`conv --padding 10000` on one pixel is 400 million cells)."""
+    check_limit(lang, PADDING, padding)
+    channels, rows, cols = len(x), len(x[0]), len(x[0][0])
+    check_limit(lang, MATRIX_CELLS, channels * (rows + 2 * padding) * (cols + 2 * padding), what=say(lang, "work.padded"))
+    out_rows = max(0, (rows + 2 * padding - effective_kernel(kh, dilation)) // stride + 1)
+    out_cols = max(0, (cols + 2 * padding - effective_kernel(kw, dilation)) // stride + 1)
+    check_limit(lang, MATRIX_CELLS, channels * out_rows * out_cols * taps, what=say(lang, "work.products"))
+
+
 def coverage(window: Window) -> list[tuple[int, AxisWindow, int]]:
     """(axis, geometry, rows never covered) for every axis of `window` whose last rows no window reaches."""
     return [(i, a, a.unseen(o)) for i, (a, o) in enumerate(zip(window.axes, window.outputs)) if a.unseen(o)]
@@ -118,6 +167,8 @@ def convolve(x: Tensor, kernel: Tensor, stride: int, padding: int, dilation: int
     """Cross-correlation summed over channels (true convolution with `flip`); each window's products."""
     if len(kernel) != len(x):
         raise teaching_error(lang, "err.kernel_channels", k=len(kernel), c=len(x))
+    _check_work(lang, x, padding, len(kernel[0]) * len(kernel[0][0]), stride, dilation, len(kernel[0]),
+                len(kernel[0][0]))
     if flip:
         kernel = [[list(reversed(row)) for row in reversed(grid)] for grid in kernel]
     kh, kw = len(kernel[0]), len(kernel[0][0])
@@ -150,6 +201,7 @@ def pool(x: Tensor, size: int, stride: int, padding: int, mode: str, lang: str =
     """Max or average pooling per channel (max pads with −∞, so padding never wins; avg counts it)."""
     if padding * 2 > size:
         raise teaching_error(lang, "err.pool_padding", p=padding, f=size)
+    _check_work(lang, x, padding, size * size, stride, 1, size, size)
     out: Tensor = []
     steps = []
     for grid in x:

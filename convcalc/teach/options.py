@@ -8,7 +8,8 @@ name, so the CLI only declares options and prints: `--kernel 3,3,1` is `ints(...
 from __future__ import annotations
 
 from convcalc.layers.args import PADDING_MODES, Axes, Padding
-from convcalc.teach.text import teaching_error
+from convcalc.limits import RF_LAYERS
+from convcalc.teach.text import check_limit, teaching_error
 
 SUBJECTS = ("conv", "pool", "convtranspose", "params", "rf")
 
@@ -75,6 +76,7 @@ def rf_stack(kernel: str | None, stride: str | None, layers: int | None, dilatio
     kernels = ints(kernel, "kernel", lang=lang)
     if not kernels:
         raise teaching_error(lang, "err.rf_kernel")
+    check_limit(lang, RF_LAYERS, max(layers or 0, len(kernels)))  # before one line per layer is allocated
     if layers is not None:
         kernels = kernels * layers if len(kernels) == 1 else kernels
     strides = ints(stride, "stride", lang=lang) or [1]

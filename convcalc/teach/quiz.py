@@ -3,220 +3,31 @@
 Every answer is computed by the same code that `explain`, `solve` and `conv` use, and `grade`
 computes it again from the question's `given` values, so a key cannot drift from the math.
 
-A question type is one `QuestionType` entry in `QUESTION_TYPES`: how it draws its values for a
-level, how its answer is computed, the values its prompt `quiz.<id>` is filled with (one message
-per language in lang_en / lang_zh), its worked solution, and how a student's answer to it is
-compared with the key. `LEVELS` lists the types each level cycles through. Adding a type is one
-entry here, its `quiz.<id>` message in each catalogue, and its place in `LEVELS`.
+A question type is one `QuestionType` entry in `QUESTION_TYPES` (convcalc.teach.questions): how
+it draws its values for a level, which values a key must give it, how its answer is computed,
+the values its prompt `quiz.<id>` is filled with (one message per language in lang_en /
+lang_zh), its worked solution, and how a student's answer to it is compared with the key.
+`LEVELS` lists the types each level cycles through. Adding a type is one entry there, its
+`quiz.<id>` message in each catalogue, and its place in `LEVELS`.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from convcalc.errors import SpecError
 from convcalc.formats import decimal
-from convcalc.layers.rf import AxisRF
-from convcalc.layers.window import AxisWindow
-from convcalc.teach import explain, solve
-from convcalc.teach.grid import Grid, Number, convolve, grid_lines, text
+from convcalc.teach.grid import text
+from convcalc.teach.questions import LEVELS, QUESTION_TYPES, TOLERANCE, Answer, Given, QuestionType, check_given, same
 from convcalc.teach.text import say
 
-Given = dict[str, Any]  # a question's values, as key.yaml stores them
-Answer = Number | Grid | None  # None: the question has no answer (no padding gives that output)
-TOLERANCE = Fraction(1, 100)  # 2.33 for 7/3 is right; answers are compared to two decimals
-
-
-def same(expected: Any, got: Any) -> bool:
-    """Numbers to two decimals; shapes as lists or '6x28x28'; matrices element by element (or as
-    one flat list in row order); a list of equal numbers for a one-number answer (3x3 for 3)."""
-    if isinstance(got, str) and "x" in got and isinstance(expected, list):
-        try:
-            got = [int(part) for part in got.lower().split("x")]
-        except ValueError:
-            return False
-    if isinstance(expected, list):
-        if isinstance(got, (int, float)) and not isinstance(got, bool) and len(set(map(str, expected))) == 1:
-            return same(expected[0], got)  # one number for equal axes
-        if (isinstance(got, list) and expected and all(isinstance(row, list) for row in expected)
-                and not any(isinstance(g, list) for g in got) and len(got) == sum(len(row) for row in expected)):
-            flat = [v for row in expected for v in row]
-            return all(same(e, g) for e, g in zip(flat, got))  # a matrix written as one flat list
-        return isinstance(got, list) and len(got) == len(expected) and all(same(e, g) for e, g in zip(expected, got))
-    if isinstance(got, list):
-        return bool(got) and expected is not None and all(same(expected, g) for g in got)  # 3x3 for 3
-    if expected is None or got is None or isinstance(got, bool):
-        return expected is got
-    try:
-        number = Fraction(str(got))
-    except (ValueError, ZeroDivisionError):
-        return False
-    return abs(number - Fraction(expected)) <= TOLERANCE
-
-
-def _as_given(given: Given) -> dict[str, Any]:
-    return given
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionType:
-    """One kind of exercise; its prompt is the message `quiz.<id>` in every catalogue."""
-
-    id: str
-    draw: Callable[[random.Random, str], Given]  # the values for a level, drawn in a fixed order
-    answer: Callable[[Given], Answer]  # computed with the engine's and the teaching commands' own functions
-    worked: Callable[[str, Given], list[str]]  # the explanation, as explain/solve/conv print it
-    prompt_values: Callable[[Given], dict[str, Any]] = _as_given  # what `quiz.<id>` is filled with
-    matches: Callable[[Any, Any], bool] = same  # whether a student's answer (read from YAML) is the key's
-
-    def prompt(self, lang: str, given: Given) -> str:
-        return say(lang, f"quiz.{self.id}", **self.prompt_values(given))
-
-
-# output_size: one side of a conv output, as PyTorch floors it
-
-def _draw_output_size(rng: random.Random, level: str) -> Given:
-    hard = level == "hard"
-    f = rng.choice([1, 3, 5, 7] if not hard else [2, 3, 4, 5, 7, 11])
-    s = rng.choice([1, 2] if level == "easy" else [1, 2, 3, 4])
-    p = rng.randint(0, f // 2 + (1 if hard else 0))
-    o = rng.randint(2, 16 if hard else 8)
-    n = (o - 1) * s + f - 2 * p + (rng.randint(0, s - 1) if level != "easy" else 0)
-    return {"n": max(n, f), "f": f, "s": s, "p": p}
-
-
-def _window(g: Given) -> AxisWindow:
-    return explain.axis(g["n"], g["f"], g["s"], g["p"])
-
-
-OUTPUT_SIZE = QuestionType(
-    "output_size",
-    draw=_draw_output_size,
-    answer=lambda g: explain.floor_of(_window(g)),
-    worked=lambda lang, g: explain.output_size(lang, _window(g)),
-)
-
-
-# params: weights and biases of one conv layer
-
-def _draw_params(rng: random.Random, level: str) -> Given:
-    hard = level == "hard"
-    return {"f": rng.choice([1, 3, 5, 7]), "c": rng.choice([1, 3, 16, 32, 64] if hard else [1, 3, 6, 16]),
-            "k": rng.choice([6, 10, 16, 32, 64, 128] if hard else [6, 10, 16])}
-
-
-PARAMS = QuestionType(
-    "params",
-    draw=_draw_params,
-    answer=lambda g: (g["f"] * g["f"] * g["c"] + 1) * g["k"],
-    worked=lambda lang, g: explain.conv_params(lang, (g["f"], g["f"]), g["c"], g["k"]),
-)
-
-
-# receptive_field: a stack of equal filters with the given strides
-
-def _draw_receptive_field(rng: random.Random, level: str) -> Given:
-    hard = level == "hard"
-    layers = rng.randint(2, 5 if hard else 4)
-    strides = [1] * layers if level == "easy" else [rng.choice([1, 2]) for _ in range(layers)]
-    return {"layers": layers, "f": rng.choice([3, 5] if not hard else [3, 5, 7]), "strides": strides}
-
-
-def _receptive_field(g: Given) -> Number:
-    field = AxisRF()
-    for s in g["strides"]:
-        field = field.then(g["f"], s, 0)
-    return field.size
-
-
-RECEPTIVE_FIELD = QuestionType(
-    "receptive_field",
-    draw=_draw_receptive_field,
-    answer=_receptive_field,
-    worked=lambda lang, g: explain.receptive_field_stack(lang, [g["f"]] * g["layers"], g["strides"]),
-    prompt_values=lambda g: {"layers": g["layers"], "f": g["f"], "strides": ", ".join(map(str, g["strides"]))},
-)
-
-
-# padding: the smallest padding that gives a wanted output size, as `solve` finds it
-
-def _draw_padding(rng: random.Random, level: str) -> Given:
-    f = rng.choice([3, 5, 7])
-    s = rng.choice([1, 2])
-    n = rng.randint(8, 32)
-    return {"n": n, "f": f, "s": s, "o": -(-n // s)}
-
-
-def _padding_problem(g: Given) -> dict[str, int | str | None]:
-    return {"input": g["n"], "output": g["o"], "kernel": g["f"], "stride": g["s"], "padding": None, "dilation": 1}
-
-
-def _padding(g: Given) -> int | None:
-    _, solutions, _ = solve.solve(_padding_problem(g))
-    return min((sol.window.before for sol in solutions), default=None)
-
-
-PADDING = QuestionType(
-    "padding",
-    draw=_draw_padding,
-    answer=_padding,
-    worked=lambda lang, g: solve.render(lang, _padding_problem(g))[0],
-)
-
-
-# conv_by_hand: a small cross-correlation, window by window
-
-def _draw_conv_by_hand(rng: random.Random, level: str) -> Given:
-    hard = level == "hard"
-    size = 4 if hard else 3
-    values = range(-2, 4) if hard else range(4)
-    return {
-        "input": [[rng.choice(values) for _ in range(size)] for _ in range(size)],
-        "kernel": [[rng.choice(values) for _ in range(2)] for _ in range(2)],
-        "s": 1,
-    }
-
-
-def _conv_by_hand(g: Given) -> Grid:
-    out, _ = convolve([g["input"]], [g["kernel"]], g["s"], 0, 1, 0, False)
-    return out
-
-
-def _conv_by_hand_worked(lang: str, g: Given) -> list[str]:
-    out, windows = convolve([g["input"]], [g["kernel"]], g["s"], 0, 1, 0, False)
-    steps = [
-        "  " + say(lang, "grid.step_conv", i=i, j=j, terms=" + ".join(f"{text(k)}·{text(v)}" for k, v in terms),
-                   value=text(out[i][j]))
-        for i, j, terms in windows
-    ]
-    return steps + grid_lines(out)
-
-
-def _matrix(rows: list[list[int]]) -> str:
-    return "[" + "; ".join(" ".join(str(v) for v in row) for row in rows) + "]"
-
-
-CONV_BY_HAND = QuestionType(
-    "conv_by_hand",
-    draw=_draw_conv_by_hand,
-    answer=_conv_by_hand,
-    worked=_conv_by_hand_worked,
-    prompt_values=lambda g: {"s": g["s"], "input": _matrix(g["input"]), "kernel": _matrix(g["kernel"])},
-)
-
-
-QUESTION_TYPES: dict[str, QuestionType] = {t.id: t for t in (OUTPUT_SIZE, PARAMS, RECEPTIVE_FIELD, PADDING, CONV_BY_HAND)}
-LEVELS: dict[str, tuple[QuestionType, ...]] = {
-    "easy": (OUTPUT_SIZE, PARAMS, RECEPTIVE_FIELD, CONV_BY_HAND),
-    "medium": (OUTPUT_SIZE, PARAMS, RECEPTIVE_FIELD, PADDING, CONV_BY_HAND),
-    "hard": (OUTPUT_SIZE, PARAMS, RECEPTIVE_FIELD, PADDING, CONV_BY_HAND),
-}
-
+__all__ = ["LEVELS", "QUESTION_TYPES", "TOLERANCE", "Answer", "Given", "Question", "QuestionType", "answer",
+           "check_given", "key_data", "key_markdown", "make", "prompt", "question_type", "questions_markdown", "same",
+           "shown", "worked"]
 
 def question_type(name: str) -> QuestionType:
     """The entry for a type named in a key; an unknown name is an error, never a guess."""

@@ -8,20 +8,25 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from convcalc.engine import analyze
-from convcalc.errors import ConvcalcError
+from convcalc.errors import ConvcalcError, SpecError
 from convcalc.formats import decimal
 from convcalc.layers.conv import Conv, ConvTranspose
 from convcalc.layers.pool import AvgPool, MaxPool
 from convcalc.layers.tensor import LayerError
 from convcalc.layers.window import Window
-from convcalc.spec.read import read_network, read_yaml_mapping
+from convcalc.source import Span
+from convcalc.spec.read import read_network
+from convcalc.spec.yaml_guard import load_located, read_source, span_at
 from convcalc.teach import explain as teach
-from convcalc.teach import quiz
+from convcalc.teach import grade, quiz
 from convcalc.teach.grade import Verdict, failed_results, grade_quiz, grade_spec, gradescope, score_lines, score_of
 from convcalc.teach.grid import (
     conv_window,
@@ -191,21 +196,66 @@ def pool_lines(
     return lines + _coverage_lines(lang, pool_window(x, kernel, stride or kernel, padding))
 
 
-def write_quiz(lang: str, folder: Path, *, seed: int, count: int, level: str) -> list[Path]:
-    """`convcalc quiz`: questions.md, answers.md (worked) and key.yaml (for grade), in `folder`."""
+QUIZ_FILES = ("questions.md", "answers.md", "key.yaml")
+
+
+def write_quiz(lang: str, out: str | Path, *, seed: int, count: int, level: str, force: bool = False) -> list[Path]:
+    """`convcalc quiz`: questions.md, answers.md (worked) and key.yaml (for grade), in the folder
+    `out`. Files already there are replaced only with `force`; all three are written atomically
+    (write_atomically), so a failure leaves the previous files as they were."""
+    if not str(out).strip():
+        raise teaching_error(lang, "err.out_empty")
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise teaching_error(lang, "err.out_not_folder", folder=folder)
     questions = quiz.make(seed, count, level)
-    files = {
-        "questions.md": quiz.questions_markdown(lang, seed, level, questions),
-        "answers.md": quiz.key_markdown(lang, seed, level, questions),
-        "key.yaml": yaml.safe_dump(quiz.key_data(seed, level, lang, questions), allow_unicode=True, sort_keys=False),
-    }
+    contents = (
+        quiz.questions_markdown(lang, seed, level, questions),
+        quiz.key_markdown(lang, seed, level, questions),
+        yaml.safe_dump(quiz.key_data(seed, level, lang, questions), allow_unicode=True, sort_keys=False),
+    )
+    existing = [name for name in QUIZ_FILES if os.path.lexists(folder / name)]
+    if existing and not force:
+        raise teaching_error(lang, "err.out_exists", folder=folder, names=", ".join(existing))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name, content in files.items():
-            (folder / name).write_text(content, encoding="utf-8")
+        write_atomically({folder / name: content for name, content in zip(QUIZ_FILES, contents)})
     except OSError as problem:
         raise teaching_error(lang, "err.write_quiz", folder=folder, problem=problem.strerror or problem) from None
-    return [folder / name for name in files]
+    return [folder / name for name in QUIZ_FILES]
+
+
+def write_atomically(files: dict[Path, str]) -> None:
+    """Write every file to a temporary file in its own folder, then rename each over its target:
+    a reader never sees half a file, a failed write leaves every previous file intact, and a
+    target that is a symlink is replaced by the file, its own target left untouched."""
+    mask = os.umask(0)
+    os.umask(mask)
+    written: list[tuple[str, Path]] = []
+    try:
+        for path, content in files.items():
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            written.append((temporary, path))
+            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+                stream.write(content)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.chmod(temporary, 0o666 & ~mask)
+        for temporary, path in written:
+            os.replace(temporary, path)
+    finally:
+        for temporary, _ in written:
+            if os.path.lexists(temporary):
+                os.unlink(temporary)
+
+
+def _read_located(path: str, what: str) -> tuple[dict[Any, Any], grade.Locator]:
+    """A YAML mapping file (a key, answers) and where each of its values was written."""
+    source = read_source(path, what)
+    data, root = load_located(source.text, source)
+    if not isinstance(data, dict):
+        raise SpecError(f"the {what} file must be a mapping (question id: answer)", Span(source, 1, 1), "q1: 5")
+    return data, lambda at, key: span_at(source, root, at, key=key)
 
 
 def grade_answers(lang: str, key: str, answers: str, show_worked: str | None = None, *, lenient: bool = False
@@ -215,17 +265,18 @@ def grade_answers(lang: str, key: str, answers: str, show_worked: str | None = N
     With `lenient` (gradescope), an unreadable answers file grades as no answers at all, and its
     error comes back as the second value, to be reported with the score.
     """
-    key_data = read_yaml_mapping(key, "key")
+    key_data, key_at = _read_located(key, "key")
     problem = None
+    answers_at: grade.Locator = grade.nowhere
     try:
-        answer_data = read_yaml_mapping(answers, "answers")
+        answer_data, answers_at = _read_located(answers, "answers")
     except ConvcalcError as error:
         if not lenient:
             raise
         answer_data, problem = {}, error.render()
     if "questions" in key_data:
-        return grade_quiz(key_data, answer_data, lang, show_worked), problem
-    return grade_spec(read_network([key]), answer_data, lang, show_worked), problem
+        return grade_quiz(key_data, answer_data, lang, show_worked, key_at=key_at, answers_at=answers_at), problem
+    return grade_spec(read_network([key]), answer_data, lang, show_worked, answers_at=answers_at), problem
 
 
 def _plain(value: float) -> int | float:
@@ -267,8 +318,10 @@ def grade_text(lang: str, key: str, answers: str, fmt: str, show_worked: str | N
 
 
 def write_text(lang: str, path: str, text: str) -> None:
-    """`grade --out FILE`: the result written to a file."""
+    """`grade --out FILE`: the result written to a file, atomically (a symlink is replaced, not followed)."""
+    if not path.strip():
+        raise teaching_error(lang, "err.write", path=path, problem="empty name")
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        write_atomically({Path(path): text})
     except OSError as problem:
         raise teaching_error(lang, "err.write", path=path, problem=problem.strerror or problem) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from convcalc.errors import UsageError
+from convcalc.limits import Limit
 from convcalc.teach import lang_en, lang_zh
 
 CATALOGUES: dict[str, dict[str, str]] = {"en": lang_en.MESSAGES, "zh": lang_zh.MESSAGES}
@@ -32,3 +33,14 @@ def teaching_error(lang: str, key: str, *, hint_key: str | None = None, **values
     hint_id = hint_key or f"{key}.hint"
     hint = say(lang, hint_id, **values) if hint_id in CATALOGUES[lang] else None
     return TeachingError(lang, say(lang, key, **values), hint)
+
+
+def check_limit(lang: str, limit: Limit, amount: int, **values: Any) -> None:
+    """Refuse `amount` past `limit` before the work is done: the message `err.limit.<name>` (with
+    `values`) and a hint naming the environment variable that raises the limit."""
+    allowed = limit.value()
+    if amount > allowed:
+        shown = f"{amount:,}" if amount < 10**18 else f"{amount:.1e}"
+        error = teaching_error(lang, f"err.limit.{limit.name.replace(' ', '_')}", amount=shown, limit=f"{allowed:,}",
+                               hint_key="err.limit.hint", env=limit.env, wanted=amount, **values)
+        raise error
