@@ -49,6 +49,9 @@ LAYERS = Limit("layers", 1_000_000, "CONVCALC_MAX_LAYERS", "expanded layers")
 DEPTH = Limit("depth", 100, "CONVCALC_MAX_DEPTH", "levels of nesting (constructs, blocks, repeats)")
 FILE_BYTES = Limit("file size", 20_000_000, "CONVCALC_MAX_FILE_BYTES", "bytes")
 DIGITS = Limit("digits", 18, "CONVCALC_MAX_DIGITS", "digits")
+# One tensor's elements, batch included: keeps every count and byte total exact and far below
+# 2^63 (and JSON consumers' 2^53 for the totals of any real network).
+ELEMENTS = Limit("tensor size", 10**12, "CONVCALC_MAX_ELEMENTS", "elements in one tensor (batch included)")
 YAML_NODES = Limit("YAML nodes", 10_000_000, "CONVCALC_MAX_YAML_NODES", "YAML nodes (aliases counted at each use)")
 # The teaching commands compute by hand, cell by cell: conv/pool hold the padded input and every
 # window's products, explain rf one line per layer, grade recomputes a key's questions.
@@ -57,7 +60,7 @@ MATRIX_CELLS = Limit("matrix cells", 1_000_000, "CONVCALC_MAX_MATRIX_CELLS",
 PADDING = Limit("padding", 1_000, "CONVCALC_MAX_PADDING", "pixels of padding on a side (conv/pool by hand)")
 RF_LAYERS = Limit("rf layers", 10_000, "CONVCALC_MAX_RF_LAYERS", "layers (explain rf, receptive-field questions)")
 
-LIMITS = (LAYERS, DEPTH, FILE_BYTES, YAML_NODES, DIGITS, MATRIX_CELLS, PADDING, RF_LAYERS)
+LIMITS = (LAYERS, DEPTH, FILE_BYTES, YAML_NODES, DIGITS, ELEMENTS, MATRIX_CELLS, PADDING, RF_LAYERS)
 
 
 _DIGIT_RUN = re.compile(r"\d+")

@@ -160,3 +160,30 @@ def test_numbers_on_the_command_line_are_parsed_safely(run, args, head):
 def test_non_finite_numbers_in_a_spec_are_refused():
     message = refused("input: [3, 8, 8]\nlayers:\n  - upsample: {scale_factor: .inf}\n")
     assert message.startswith("t.yaml:3:30: error: upsample: 'scale_factor' must be a positive number or one per axis (got inf)")
+
+
+def analysed_refusal(text: str) -> str:
+    from convcalc.engine import analyze
+
+    with pytest.raises(SpecError) as caught:
+        analyze(parse_spec(text, "t.yaml"))
+    return caught.value.render()
+
+
+def test_sizes_are_bounded_so_totals_stay_exact():
+    """Reproducer: `input: [3, 10**100, 10**100]` reported 6.4e201 parameters; sizes past the
+    tensor limit are refused before the work, with the limit and how to raise it."""
+    message = analysed_refusal("input: [3, 100000, 100000]\nbatch: 1000\nlayers: [relu]\n")
+    assert message.startswith(
+        "t.yaml:1:1: error: the input 1000x3x100000x100000 needs 30,000,000,000,000 elements in one tensor "
+        "(batch included), more than the limit of 1,000,000,000,000"
+    )
+    assert "CONVCALC_MAX_ELEMENTS=30000000000000" in message
+    grown = analysed_refusal("input: [3, 1000, 1000]\nlayers:\n  - conv: {out: 10000000, kernel: 1}\n")
+    assert grown.startswith("t.yaml:3:5: error: conv1 (conv2d): its output 1x10000000x1000x1000 needs")
+
+
+def test_totals_past_two_to_the_63_are_refused():
+    """10^12 input features into 10^7 outputs: every tensor within limits, 10^19 weights, 1.6e20 bytes to train, past 2^63."""
+    message = analysed_refusal("input: [1000000000000]\nlayers:\n  - linear: 10000000\n")
+    assert message.startswith("t.yaml:1:1: error: this network's totals reach 1.60e+20, past 2^63"), message

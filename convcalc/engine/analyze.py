@@ -19,6 +19,7 @@ from convcalc.layers.kind import CompositeKind
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 from convcalc.layers.window import Window
+from convcalc.limits import ELEMENTS
 from convcalc.network import Branches, Group, LayerSpec, Network, Visitor, part_spec, walk
 from convcalc.source import Span
 
@@ -89,6 +90,7 @@ class _Walk(Visitor[TensorInfo]):
         self.weights: dict[str, _Weights] = {}
         self.groups: tuple[GroupRef, ...] = ()
         self.spans: dict[str, Span | None] = {}  # each row's place in the spec, for join errors
+        self.max_elements = ELEMENTS.value()
 
     def enter(self, group: Group, path: str) -> None:
         self.groups = (*self.groups, GroupRef(group.name, group.kind, path, group.span))
@@ -200,6 +202,9 @@ class _Walk(Visitor[TensorInfo]):
         window: Window | None,
     ) -> TensorInfo:
         """Record a row; returns its output, marked as made by this row."""
+        activations = prod(out.shape) * self.batch
+        if activations > self.max_elements:
+            ELEMENTS.check(activations, span, f"{name} ({kind}): its output {shape_text((self.batch, *out.shape))}")
         self.diagnostics.extend(found)
         self.spans[name] = span
         self.rows.append(
@@ -213,7 +218,7 @@ class _Walk(Visitor[TensorInfo]):
                 trainable_params=params,
                 buffers=buffers,
                 macs=macs * self.batch,
-                activations=prod(out.shape) * self.batch,
+                activations=activations,
                 receptive_field=out.rf,
                 rf_nominal=out.nominal,
                 diagnostics=tuple(found),
@@ -236,6 +241,7 @@ def trace(network: Network, *, batch: int | None = None, strict: bool = False) -
     non-whole division under `strict`) are raised as `SpecError`.
     """
     batch = network.batch if batch is None else batch
+    ELEMENTS.check(prod(network.input_shape) * batch, network.span, f"the input {shape_text((batch, *network.input_shape))}")
     walk_ = _Walk(batch, strict)
     with collector_paused():
         try:
@@ -303,6 +309,13 @@ def analyze(
         input_bytes=input_bytes,
         training_bytes=training_bytes(params * size, buffers * size, activation_bytes, input_bytes, optimizer),
     )
+    largest = max(totals.macs * 2, totals.training_bytes, totals.param_bytes)
+    if largest >= 2**63:  # FLOPs are 2·MACs; every total must stay an exact 64-bit integer for JSON readers
+        raise SpecError(
+            f"this network's totals reach {largest:.2e}, past 2^63: no 64-bit counter can hold them",
+            network.span,
+            "check the channel counts and sizes: no real network is this large",
+        )
     return Report(
         name=network.name,
         input_shape=(batch, *network.input_shape),
