@@ -8,6 +8,7 @@ same way. Pure Python: the layer rules use it for their messages.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,11 @@ def decimal(value: float | Fraction, places: int = 2) -> str:
         return str(value.numerator)
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, Fraction):  # exact: a float would lose digits past 2^53 (33333333333333332)
+        scaled = math.floor(value * 10**places + Fraction(1, 2))
+        sign, digits = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(places + 1, "0")
+        whole, tail = digits[:-places] if places else digits, digits[-places:] if places else ""
+        return (sign + whole + ("." + tail if tail else "")).rstrip("0").rstrip(".") if tail else sign + whole
     return f"{float(value):.{places}f}".rstrip("0").rstrip(".")
 
 
