@@ -67,6 +67,7 @@ CHECK_SCHEMAS: list[tuple[Check, Schema]] = [
     (A.stochastic_depth_mode, {"enum": ["row", "batch"]}),
     (A.positive_number, {"type": "number", "exclusiveMinimum": 0}),
     (A.int_list, {"type": "array", "items": {"type": "integer"}, "minItems": 1}),
+    (A.pad_sizes, {"anyOf": [_INT0, {"type": "array", "items": _INT0, "minItems": 2}]}),
     (A.pool_padding, {"anyOf": [_axes(_INT0), {"enum": ["valid", *A.SAME_MODES]}]}),
     (
         A.padding,
