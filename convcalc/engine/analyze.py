@@ -123,7 +123,7 @@ class _Walk(Visitor[TensorInfo]):
         self.weights[layer.name] = _Weights(family, kind, outcome.weights)
         return self.add_row(
             layer.name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, shares,
-            outcome.window,
+            outcome.window, layer.trainable,
         )
 
     def composite(self, layer: LayerSpec, kind: CompositeKind, x: TensorInfo, path: str) -> TensorInfo:
@@ -198,6 +198,7 @@ class _Walk(Visitor[TensorInfo]):
         span: Span | None,
         shares: str | None,
         window: Window | None,
+        trainable: bool = True,
     ) -> TensorInfo:
         """Record a row; returns its output, marked as made by this row."""
         self.diagnostics.extend(found)
@@ -210,7 +211,7 @@ class _Walk(Visitor[TensorInfo]):
                 path=path,
                 output_shape=(self.batch, *out.shape),
                 params=params,
-                trainable_params=params,
+                trainable_params=params if trainable else 0,
                 buffers=buffers,
                 macs=macs * self.batch,
                 activations=prod(out.shape) * self.batch,
@@ -301,7 +302,8 @@ def analyze(
         buffer_bytes=buffers * size,
         activation_bytes=activation_bytes,
         input_bytes=input_bytes,
-        training_bytes=training_bytes(params * size, buffers * size, activation_bytes, input_bytes, optimizer),
+        training_bytes=training_bytes(params * size, buffers * size, activation_bytes, input_bytes, optimizer,
+                                      trainable_bytes=sum(r.trainable_params for r in results) * size),
     )
     return Report(
         name=network.name,
