@@ -27,7 +27,8 @@ T = TypeVar("T")
 class LayerSpec:
     """One layer: its kind as spelled (normalised), its checked arguments, its full dotted name.
 
-    `shares` names an earlier layer whose weights this one reuses (tied weights). `rank` is the
+    `shares` names an earlier layer whose weights this one reuses (tied weights); `trainable`
+    False freezes its parameters (counted apart, as Keras' non-trainable). `rank` is the
     spatial rank the spelling fixes (conv2d: 2; conv: None, taken from the input) and `label`
     the kind as the table shows it before the rule resolves a rank.
     """
@@ -40,6 +41,7 @@ class LayerSpec:
     shares: str | None = None
     rank: int | None = None
     label: str = ""
+    trainable: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,7 @@ def part_spec(composite: LayerSpec, part: Part) -> LayerSpec:
     shares = f"{composite.shares}.{part.name}" if composite.shares else None
     return LayerSpec(
         part.label, part.args, f"{composite.name}.{part.name}", composite.span, composite.arg_spans, shares,
-        part.rank, part.label,
+        part.rank, part.label, composite.trainable,
     )
 
 

@@ -36,6 +36,7 @@ _INT0: Schema = {"type": "integer", "minimum": 0}
 _PARAM: Schema = {"type": "string", "pattern": r"\$", "description": "a $parameter of the enclosing block"}
 _NAME: Schema = {"anyOf": [{"type": "string"}, {"type": "integer"}], "description": "the layer's name"}
 _WORD = r"^[A-Za-z_]\w*$"
+_TRAINABLE: Schema = {"type": "boolean", "description": "false freezes the parameters (counted as non-trainable)"}
 
 
 def _axes(item: Schema) -> Schema:
@@ -67,6 +68,7 @@ CHECK_SCHEMAS: list[tuple[Check, Schema]] = [
     (A.stochastic_depth_mode, {"enum": ["row", "batch"]}),
     (A.positive_number, {"type": "number", "exclusiveMinimum": 0}),
     (A.int_list, {"type": "array", "items": {"type": "integer"}, "minItems": 1}),
+    (A.pad_sizes, {"anyOf": [_INT0, {"type": "array", "items": _INT0, "minItems": 2}]}),
     (A.pool_padding, {"anyOf": [_axes(_INT0), {"enum": ["valid", *A.SAME_MODES]}]}),
     (
         A.padding,
@@ -109,7 +111,8 @@ def _required(kind: type[KindBase]) -> list[str]:
 
 def _arguments(kind: type[KindBase], params: bool) -> Schema:
     """What may follow a kind's key: its arguments as a mapping, its first positional argument, or nothing."""
-    properties: Schema = {"name": _NAME, "shared": {"type": "string", "description": "share the weights of this layer"}}
+    properties: Schema = {"name": _NAME, "shared": {"type": "string", "description": "share the weights of this layer"},
+                          "trainable": _TRAINABLE}
     need = []
     for f in dataclasses.fields(kind):  # type: ignore[arg-type]  # kinds are dataclasses
         check: Check = f.metadata["check"]
@@ -182,6 +185,7 @@ def _layer(mode: str) -> Schema:
             "layers": _layers(mode, nonempty=True),
             "first": _layers(mode, nonempty=True),
             "name": _NAME,
+            "trainable": _with_params(_TRAINABLE) if blocks else _TRAINABLE,
         },
         "required": ["repeat", "layers"],
         "additionalProperties": False,
@@ -253,7 +257,7 @@ def spec_schema() -> Schema:
         "constraints": {**_constraints(), "description": "limits `convcalc check` enforces"},
     }
     assert set(properties) == set(TOP_KEYS), "the schema's top-level keys are the reader's"
-    assert set(REPEAT_KEYS) == {"repeat", "layers", "first", "name"}, "the repeat schema lists the reader's keys"
+    assert set(REPEAT_KEYS) == {"repeat", "layers", "first", "name", "trainable"}, "the repeat schema lists the reader's keys"
     return {
         "$schema": DRAFT,
         "title": "convcalc spec",

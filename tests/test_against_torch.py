@@ -188,6 +188,80 @@ def channel_case(draw):
 
 
 @st.composite
+def pad_case(draw):
+    """Zero, constant, reflection and replication padding: one size, or PyTorch's last-axis-first pairs."""
+    rank = draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 3)), *draw(st.lists(st.integers(1, 6), min_size=rank, max_size=rank)))
+    kind = draw(st.sampled_from(["zeropad", "constantpad", "reflectionpad", "replicationpad"]))
+    padding = draw(st.one_of(st.integers(0, 4), st.lists(st.integers(0, 4), min_size=2 * rank, max_size=2 * rank),
+                             st.lists(st.integers(0, 2), min_size=2, max_size=6).filter(lambda v: len(v) % 2 == 0)))
+    args = {"padding": padding}
+    if kind == "constantpad":
+        args["value"] = 0.5
+    return shape, kind + draw(st.sampled_from(["", f"{rank}d"])), args
+
+
+@st.composite
+def new_norm_case(draw):
+    """Instance norm (affine and running statistics off by default), local response norm, Mish."""
+    rank = draw(st.integers(1, 3))
+    shape = (draw(st.integers(1, 6)), *draw(st.lists(st.integers(1, 5), min_size=rank, max_size=rank)))
+    kind = draw(st.sampled_from(["instancenorm", "localresponsenorm", "mish"]))
+    if kind == "instancenorm":
+        args = {"affine": draw(st.booleans()), "track_running_stats": draw(st.booleans())}
+        return shape, kind + draw(st.sampled_from(["", f"{rank}d"])), args
+    if kind == "localresponsenorm":
+        return shape, kind, {"size": draw(st.integers(1, 7)), "k": draw(st.sampled_from([1.0, 2.0]))}
+    return shape, kind, {}
+
+
+@given(pad_case())
+def test_padding_agrees_with_torch(case):
+    shape, kind, args = case
+    padding = args["padding"]
+    if isinstance(padding, list) and len(padding) != 2 * (len(shape) - 1):
+        # F.pad pads only the last len/2 axes, whatever the module's rank: a deliberate difference,
+        # the engine wants every spatial axis's pair so that ZeroPad2d means the 2-D padding
+        ours = engine_result(shape, kind, args)
+        assert ours[0] == "rejected"
+        assert "last axis first" in ours[1]
+        return
+    assert_agree(*case)
+
+
+@given(new_norm_case())
+def test_instance_and_response_norm_agree_with_torch(case):
+    assert_agree(*case)
+
+
+def test_padding_moves_the_receptive_field_by_the_left_padding():
+    """(left, right, top, bottom): width grows by 1 + 2 and starts 1 early, height by 3 + 0."""
+    from convcalc.spec import parse_layer_strings
+
+    rep = analyze(parse_layer_strings("3x8x8", ["zeropad:[1,2,3,0]", "reflectionpad2d:1"]))
+    first, second = rep.layers
+    assert first.output_shape == (1, 3, 11, 11)
+    assert [(a.size, a.start) for a in first.receptive_field] == [(1, -3), (1, -1)]
+    assert second.output_shape == (1, 3, 13, 13)
+    assert [(a.size, a.start) for a in second.receptive_field] == [(1, -4), (1, -2)]
+
+
+@pytest.mark.parametrize(("spec", "message"), [
+    (["reflectionpad:4"], "does not fit an axis of 4"),
+    (["zeropad2d:[1,1]"], "needs 4"),
+    (["zeropad:[1,1,1]"], "pair per padded axis"),
+    (["zeropad:-1"], "deliberate limit"),
+    (["adaptiveavgpool:1", "instancenorm"], "single spatial element"),
+])
+def test_padding_and_instance_norm_refusals(spec, message):
+    from convcalc.spec import parse_layer_strings
+
+    with pytest.raises(SpecError) as caught:
+        analyze(parse_layer_strings("3x4x4", spec))
+    assert message in caught.value.render()
+
+
+@st.composite
 def permute_case(draw):
     rank = draw(st.integers(0, 3))
     shape = (draw(st.integers(1, 4)), *draw(st.lists(st.integers(1, 5), min_size=rank, max_size=rank)))

@@ -206,3 +206,20 @@ def test_export_to_dsl_round_trips_a_chain(run):
 def test_export_to_dsl_refuses_a_graph(run):
     code, _, err = run("export", str(EXAMPLES / "resnet18.yaml"), "--to", "dsl")
     assert code == 2 and "is not a chain" in err
+
+
+def test_padding_instance_and_response_norms_and_mish_import_by_class_name():
+    """nn.ZeroPad2d and its kin, InstanceNorm2d, LocalResponseNorm and Mish map to their kinds by
+    class name, PyTorch's last-axis-first padding kept as written; counts equal the module's."""
+    from torch import nn
+
+    model = nn.Sequential(nn.ZeroPad2d((1, 2, 0, 1)), nn.Conv2d(3, 4, 3), nn.InstanceNorm2d(4, affine=True),
+                          nn.ReflectionPad2d(1), nn.ReplicationPad2d(2), nn.ConstantPad2d(1, 0.5),
+                          nn.LocalResponseNorm(3), nn.Mish())
+    result = imported(model, (3, 16, 16))
+    for line in ("zeropad2d: {name: \"0\", padding: [1, 2, 0, 1]}", "instancenorm2d: {name: \"2\", affine: true}",
+                 "reflectionpad2d: {name: \"3\", padding: 1}", "constantpad2d: {name: \"5\", padding: 1, value: 0.5}",
+                 "localresponsenorm: {name: \"6\", size: 3}", "mish: {name: \"7\"}"):
+        assert line in result.text
+    assert result.report.totals.params == sum(p.numel() for p in model.parameters())
+    assert result.report.layers[-1].output_shape == (1, 4, 23, 25)

@@ -125,7 +125,7 @@ class _Walk(Visitor[TensorInfo]):
         self.weights[layer.name] = _Weights(family, kind, outcome.weights)
         return self.add_row(
             layer.name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, shares,
-            outcome.window,
+            outcome.window, layer.trainable,
         )
 
     def composite(self, layer: LayerSpec, kind: CompositeKind, x: TensorInfo, path: str) -> TensorInfo:
@@ -200,6 +200,7 @@ class _Walk(Visitor[TensorInfo]):
         span: Span | None,
         shares: str | None,
         window: Window | None,
+        trainable: bool = True,
     ) -> TensorInfo:
         """Record a row; returns its output, marked as made by this row."""
         activations = prod(out.shape) * self.batch
@@ -215,7 +216,7 @@ class _Walk(Visitor[TensorInfo]):
                 path=path,
                 output_shape=(self.batch, *out.shape),
                 params=params,
-                trainable_params=params,
+                trainable_params=params if trainable else 0,
                 buffers=buffers,
                 macs=macs * self.batch,
                 activations=activations,
@@ -307,7 +308,8 @@ def analyze(
         buffer_bytes=buffers * size,
         activation_bytes=activation_bytes,
         input_bytes=input_bytes,
-        training_bytes=training_bytes(params * size, buffers * size, activation_bytes, input_bytes, optimizer),
+        training_bytes=training_bytes(params * size, buffers * size, activation_bytes, input_bytes, optimizer,
+                                      trainable_bytes=sum(r.trainable_params for r in results) * size),
     )
     largest = max(totals.macs * 2, totals.training_bytes, totals.param_bytes)
     if largest >= 2**63:  # FLOPs are 2·MACs; every total must stay an exact 64-bit integer for JSON readers

@@ -13,6 +13,10 @@ DTYPE_BYTES = {"float32": 4, "float16": 2, "bfloat16": 2, "int8": 1, "float64": 
 OPTIMIZER_STATES = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adam": 2}
 
 
-def training_bytes(param_bytes: int, buffer_bytes: int, activation_bytes: int, input_bytes: int, optimizer: str) -> int:
-    """Weights, their gradients, the optimizer's state, buffers, saved activations and the input."""
-    return param_bytes * (2 + OPTIMIZER_STATES[optimizer]) + buffer_bytes + activation_bytes + input_bytes
+def training_bytes(
+    param_bytes: int, buffer_bytes: int, activation_bytes: int, input_bytes: int, optimizer: str,
+    trainable_bytes: int | None = None,
+) -> int:
+    """Weights, the trainable ones' gradients and optimizer state, buffers, saved activations and the input."""
+    learned = param_bytes if trainable_bytes is None else trainable_bytes
+    return param_bytes + learned * (1 + OPTIMIZER_STATES[optimizer]) + buffer_bytes + activation_bytes + input_bytes

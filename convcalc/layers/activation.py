@@ -76,6 +76,7 @@ ReLU6 = _inplace_activation("relu6", "ReLU6", "ReLU6 (torch.nn.ReLU6): min(max(0
 SiLU = _inplace_activation("silu", "SiLU", "SiLU / swish (torch.nn.SiLU): x·sigmoid(x).")
 Hardswish = _inplace_activation("hardswish", "Hardswish", "Hardswish (torch.nn.Hardswish), MobileNetV3's activation.")
 Hardsigmoid = _inplace_activation("hardsigmoid", "Hardsigmoid", "Hardsigmoid (torch.nn.Hardsigmoid).")
+Mish = _inplace_activation("mish", "Mish", "Mish (torch.nn.Mish): x·tanh(softplus(x)).")
 
 
 @register("gelu")

@@ -170,6 +170,21 @@ def _pool_padding(value: Any) -> Any:
     return _axes(_int_at_least(0))(value)
 
 
+def _pad_sizes(value: Any) -> Any:
+    _refuse_negative(value)
+    if isinstance(value, (list, tuple)):
+        if not value or len(value) % 2:
+            raise ArgProblem("one (before, after) pair per padded axis, last axis first")
+        return tuple(_int_at_least(0)(v) for v in value)
+    return _int_at_least(0)(value)
+
+
+pad_sizes = Check(
+    "a non-negative integer, or [left, right, top, bottom, front, back] pairs (last axis first, as PyTorch)",
+    _pad_sizes,
+)
+
+
 pool_padding = Check(
     "a non-negative integer or one per axis, or one of 'valid', 'tf_same', 'same_upper', 'same_lower'",
     _pool_padding,

@@ -1,4 +1,5 @@
-"""Normalisation and learned scaling: BatchNorm 1d/2d/3d, LayerNorm, LayerNorm2d, GroupNorm, layer scale.
+"""Normalisation and learned scaling: BatchNorm 1d/2d/3d, LayerNorm, LayerNorm2d, GroupNorm, layer scale,
+InstanceNorm 1d/2d/3d, LocalResponseNorm.
 
 BatchNorm's running mean and variance (and its num_batches_tracked counter) are buffers, not
 parameters: torchvision does not count them, Keras calls them non-trainable. MACs: one per
@@ -24,7 +25,15 @@ from convcalc.layers.args import (
 )
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, affine_shapes, batched_axis, check_channels
+from convcalc.layers.tensor import (
+    LayerError,
+    Outcome,
+    TensorInfo,
+    affine_shapes,
+    batched_axis,
+    check_channels,
+    spatial_rank,
+)
 from convcalc.layers.torch_modules import LAYER_SCALE, LAYERNORM2D
 
 
@@ -196,3 +205,78 @@ class LayerScale(LayerKind):
         except LayerError as problem:  # an axis out of range: PyTorch's x.size(dim) refuses it the same way
             raise IndexError(problem.message) from None
         return build.make(LAYER_SCALE, shape, self.init_values)
+
+
+@register("instancenorm", ranked=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InstanceNorm(LayerKind):
+    """Instance normalisation per sample and channel over the spatial axes (torch.nn.InstanceNorm1d/2d/3d):
+    y = (x − E[x]) / √(Var[x] + ε) · γ + β.
+
+    Unlike BatchNorm, affine and track_running_stats default to False: parameters 2C (γ, β) when
+    affine, buffers 2C + 1 (running mean, variance, batch counter) when tracking. Without running
+    statistics PyTorch needs more than one spatial element ("Expected more than 1 spatial element").
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("num_features",)
+    example: ClassVar[str] = "instancenorm"
+
+    num_features: int | None = arg(optional_positive_int, None, aliases=("in",), doc="expected C, checked")
+    eps: float = arg(number, 1e-5, doc="added to the variance")
+    momentum: float | None = arg(number, 0.1, doc="running-statistics momentum")
+    affine: bool = arg(boolean, False, doc="learn γ and β")
+    track_running_stats: bool = arg(boolean, False, doc="keep running mean/variance buffers")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        have = spatial_rank(x, rank, "instancenorm")
+        channels = x.channels
+        check_channels(self.num_features, channels, "num_features")
+        if prod(x.spatial) == 1 and not self.track_running_stats:
+            raise LayerError(
+                f"instance norm over a single spatial element ({shape_text(x.shape)}) divides by a zero variance: "
+                "PyTorch refuses it (\"Expected more than 1 spatial element\")",
+                hint="normalise before the spatial axes shrink to 1, or keep running statistics",
+            )
+        return Outcome(
+            out=x,
+            weights=affine_shapes(self.affine, (channels,)),
+            buffers=2 * channels + 1 if self.track_running_stats else 0,
+            macs=prod(x.shape),
+            display=f"instancenorm{have}d",
+        )
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return getattr(build.nn, f"InstanceNorm{build.rank}d")(
+            build.shape[0], self.eps, self.momentum, self.affine, self.track_running_stats
+        )
+
+
+@register("localresponsenorm", "lrn")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LocalResponseNorm(LayerKind):
+    """Local response normalisation across channels (torch.nn.LocalResponseNorm, AlexNet's original):
+    b_c = a_c · (k + α/n · Σ_{c′} a_{c′}²)^(−β), the sum over the n = `size` neighbouring channels.
+
+    Shape kept, no parameters; the receptive field is the input's (it mixes channels, not
+    positions). MACs: `size` per element (the windowed sum of squares).
+    """
+
+    positional: ClassVar[tuple[str, ...]] = ("size",)
+    example: ClassVar[str] = "lrn:5"
+
+    size: int = arg(positive_int, aliases=("n",), doc="number of neighbouring channels n")
+    alpha: float = arg(number, 1e-4, doc="multiplicative factor α")
+    beta: float = arg(number, 0.75, doc="exponent β")
+    k: float = arg(number, 1.0, doc="additive factor k")
+
+    def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
+        if not x.spatial:
+            raise LayerError(
+                f"local response norm needs channels and at least one spatial axis, got {shape_text(x.shape)} "
+                "(PyTorch: \"Expected 3D or higher dimensionality input\")",
+                hint="normalise before flatten",
+            )
+        return Outcome(out=x, macs=self.size * prod(x.shape))
+
+    def to_torch(self, build: TorchBuild) -> Any:
+        return build.nn.LocalResponseNorm(self.size, self.alpha, self.beta, self.k)

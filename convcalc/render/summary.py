@@ -190,12 +190,20 @@ def _with_magnitude(n: int) -> str:
     return grouped(n) if short == str(n) else f"{grouped(n)} ({short})"
 
 
+def _params_line(params: int, trainable: int) -> str:
+    """'1,234 (1,234 trainable)', and the frozen (non-trainable) count beside it when there is one."""
+    frozen = params - trainable
+    if not frozen:
+        return f"{grouped(params)} ({grouped(trainable)} trainable)"
+    return f"{grouped(params)} ({grouped(trainable)} trainable, {grouped(frozen)} frozen)"
+
+
 def total_lines(report: Report) -> list[tuple[str, str]]:
     t = report.totals
     batch = f"batch {report.batch}"
     return [
         ("input → output", f"{shape_text(report.input_shape)} → {shape_text(report.output_shape)}"),
-        ("params", f"{grouped(t.params)} ({grouped(t.trainable_params)} trainable)"),
+        ("params", _params_line(t.params, t.trainable_params)),
         ("buffers", grouped(t.buffers)),
         ("MACs", _with_magnitude(t.macs)),
         ("FLOPs (2·MACs)", _with_magnitude(t.flops)),

@@ -34,6 +34,7 @@ class RawLayer:
     name_span: Span | None = None
     shared: str | None = None
     shared_span: Span | None = None
+    trainable: bool = True  # `trainable: false`: its parameters are frozen
 
 
 @dataclass(slots=True)
@@ -185,7 +186,8 @@ class _Scope:
                 spans = {**spans, "shared": raw.shared_span}
             # Built directly rather than with dataclasses.replace: this runs once per layer.
             return LayerSpec(
-                spec.kind, spec.args, self._name(raw.name, family), spec.span, spans, raw.shared, spec.rank, spec.label
+                spec.kind, spec.args, self._name(raw.name, family), spec.span, spans, raw.shared, spec.rank, spec.label,
+                raw.trainable,
             )
         if isinstance(raw, RawBranches):
             paths = tuple(self._each(path) for path in raw.paths)
@@ -208,6 +210,20 @@ def _share_all(nodes: tuple[Node, ...], name: str, target: str, span: Span | Non
         return replace(node, shares=target + node.name[len(name) :], arg_spans=spans)
 
     return map_layers(nodes, share)
+
+
+def frozen(raws: Sequence[RawNode]) -> list[RawNode]:
+    """`trainable: false` on a block's use or a repeat: every layer inside it frozen (copies; a
+    repeat's steps share their raw nodes)."""
+    out: list[RawNode] = []
+    for raw in raws:
+        if isinstance(raw, RawLayer):
+            out.append(replace(raw, trainable=False))
+        elif isinstance(raw, RawBranches):
+            out.append(replace(raw, paths=[frozen(path) for path in raw.paths]))
+        else:
+            out.append(replace(raw, nodes=frozen(raw.nodes)))
+    return out
 
 
 def parse_shape(text: str, span: Span | None) -> tuple[int, ...]:

@@ -103,6 +103,12 @@ def _parse_layer(token: str, source: Source, column: int) -> RawLayer:
             raw.name, raw.name_span = text, value_span
         elif key == "shared":
             raw.shared, raw.shared_span = text, value_span
+        elif key == "trainable":
+            flag = parse_value(text)
+            if type(flag) is not bool:
+                raise SpecError(f"'trainable' must be true or false (got {text!r})", value_span,
+                                "trainable=false freezes the parameters")
+            raw.trainable = flag
         elif key in raw.keywords:
             raise SpecError(f"'{key}' is given twice", key_span, "keep one")
         else:

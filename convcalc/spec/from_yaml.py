@@ -31,6 +31,7 @@ from convcalc.spec.build import (
     build_layers,
     check_rank_reading,
     check_shape,
+    frozen,
     parse_shape,
 )
 from convcalc.spec.params import substitute
@@ -305,12 +306,22 @@ class _Reader:
                     raw.name, raw.name_span = self.name(arg_value)
                 elif key == "shared":
                     raw.shared, raw.shared_span = self.name(arg_value)
+                elif key == "trainable":
+                    raw.trainable = self.trainable(arg_value)
                 else:
                     raw.keywords[key] = ArgValue(self.value(arg_value), self.span(arg_key), self.span(arg_value))
         elif not (isinstance(args_node, yaml.ScalarNode) and self.value(args_node) is None):
             # `- maxpool: 2` or `- adaptiveavgpool: [6, 6]`: the value is the first positional argument
             raw.positionals.append(ArgValue(self.value(args_node), self.span(args_node), self.span(args_node)))
         return raw
+
+    def trainable(self, node: yaml.Node) -> bool:
+        """`trainable: false` freezes a layer, a block's use or a repeat's layers."""
+        value = self.value(node)
+        if type(value) is not bool:
+            raise SpecError(f"'trainable' must be true or false (got {value!r})", self.span(node),
+                            "trainable: false freezes the parameters; leave it out to train them")
+        return value
 
     def name(self, node: yaml.Node) -> tuple[str, Span]:
         value = self.value(node)
@@ -380,6 +391,8 @@ class _Reader:
         steps = [body] * count
         if "first" in parts and count:
             steps[0] = self.sequence(parts["first"][1], "a repeat's 'first'", allow_empty=False)
+        if "trainable" in parts and not self.trainable(parts["trainable"][1]):
+            steps = [frozen(step) for step in steps]
         if "name" not in parts:
             return [raw for step in steps for raw in step]
         name, name_span = self.name(parts["name"][1])
@@ -400,12 +413,15 @@ class _Reader:
             raise SpecError(f"the block '{block}' uses itself ({chain})", span, "a block cannot contain itself")
         group = RawGroup(block, [], span)
         given: dict[str, Any] = {}
+        trainable = True
         if args_node is not None and not _is_null(args_node):
             for key, arg_key, arg_value in self.mapping(args_node, f"the parameters of '{block}'"):
                 if key == "name":
                     group.name, group.name_span = self.name(arg_value)
                 elif key == "shared":
                     group.shared, group.shared_span = self.name(arg_value)
+                elif key == "trainable":
+                    trainable = self.trainable(arg_value)
                 elif key not in define.params:
                     close = difflib.get_close_matches(key, define.params, n=1)
                     takes = ", ".join(define.params) or "no parameters"
@@ -433,10 +449,12 @@ class _Reader:
         finally:
             self.env = outer
             self.expanding.pop()
+        if not trainable:
+            group.nodes = frozen(group.nodes)
         return group
 
 
-REPEAT_KEYS = ("repeat", "layers", "first", "name")
+REPEAT_KEYS = ("repeat", "layers", "first", "name", "trainable")
 
 
 def _is_null(node: yaml.Node) -> bool:

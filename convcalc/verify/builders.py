@@ -69,6 +69,9 @@ def _replacement(module: Any, nn: Any) -> Any:
         return nn.Identity()
     if type(module).__module__ == "torch.nn.modules.activation" and name not in _KEPT_ACTIVATIONS:
         return nn.Identity()
+    if name.startswith(("ReflectionPad", "ReplicationPad")):
+        # the field is geometric (a padded position is no input pixel), as over zero padding
+        return getattr(nn, f"ZeroPad{name[-2]}d")(module.padding)
     if isinstance(module, (nn.ConstantPad1d, nn.ConstantPad2d, nn.ConstantPad3d)) and module.value == float("-inf"):
         module.value = 0.0  # SAME max pooling pads with −inf; the windows now sum
     return None
