@@ -26,7 +26,7 @@ class Limit:
     def value(self) -> int:
         """The limit in force: the environment variable when it holds a positive integer, else the default."""
         text = os.environ.get(self.env, "").strip().replace("_", "")
-        return int(text) if text.isdigit() and 0 < len(text) <= 18 and int(text) > 0 else self.default
+        return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 18 and int(text) > 0 else self.default
 
     def check(self, amount: int, span: Span | None, doing: str, verb: str = "needs") -> None:
         """Refuse `amount` past the limit, before the work is done."""
@@ -49,9 +49,13 @@ LAYERS = Limit("layers", 1_000_000, "CONVCALC_MAX_LAYERS", "expanded layers")
 DEPTH = Limit("depth", 100, "CONVCALC_MAX_DEPTH", "levels of nesting (constructs, blocks, repeats)")
 FILE_BYTES = Limit("file size", 20_000_000, "CONVCALC_MAX_FILE_BYTES", "bytes")
 DIGITS = Limit("digits", 18, "CONVCALC_MAX_DIGITS", "digits")
+TEACH_CELLS = Limit(
+    "teaching matrices", 1_000_000, "CONVCALC_MAX_TEACH_CELLS", "cells"
+)
+EXPLAIN_LAYERS = Limit("explained layers", 1_000, "CONVCALC_MAX_EXPLAIN_LAYERS", "layers")
 YAML_NODES = Limit("YAML nodes", 10_000_000, "CONVCALC_MAX_YAML_NODES", "YAML nodes (aliases counted at each use)")
 
-LIMITS = (LAYERS, DEPTH, FILE_BYTES, YAML_NODES, DIGITS)
+LIMITS = (LAYERS, DEPTH, FILE_BYTES, YAML_NODES, DIGITS, TEACH_CELLS, EXPLAIN_LAYERS)
 
 
 _DIGIT_RUN = re.compile(r"\d+")

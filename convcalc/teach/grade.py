@@ -38,17 +38,45 @@ def grade_quiz(key: dict[str, Any], answers: dict[str, Any], lang: str) -> list[
         entries = [(str(q["id"]), str(q["type"]), dict(q["given"])) for q in key["questions"]]
     except (KeyError, TypeError, ValueError):
         raise SpecError("the key's questions need id, type and given", hint="use the key.yaml that convcalc quiz wrote") from None
+    for question_id, _, given in entries:
+        _check_given(question_id, given)
     questions = [quiz.Question(question_id, quiz.question_type(kind), given) for question_id, kind, given in entries]
     known = {q.id for q in questions}
     for question_id in answers:
         if str(question_id) not in known:
             raise SpecError(say(lang, "grade.unknown", id=question_id), hint="questions are " + ", ".join(sorted(known)))
     for question in questions:
-        expected = quiz.answer(question)
-        got = answers.get(question.id)
-        correct = got is not None and question.type.matches(expected, got)
-        verdicts.append(Verdict(question.id, expected, got, correct, () if correct else tuple(quiz.worked(lang, question))))
+        try:
+            expected = quiz.answer(question)
+            got = answers.get(question.id)
+            correct = got is not None and question.type.matches(expected, got)
+            worked = () if correct else tuple(quiz.worked(lang, question))
+        except (ArithmeticError, KeyError, TypeError, ValueError, IndexError) as problem:
+            raise SpecError(
+                f"the key's question {question.id} ({question.type.id}) cannot be worked from its given values "
+                f"({type(problem).__name__}: {problem})",
+                hint="use the key.yaml that convcalc quiz wrote",
+            ) from None
+        verdicts.append(Verdict(question.id, expected, got, correct, worked))
     return verdicts
+
+
+MAX_GIVEN = 10**6  # a quiz's numbers are small; an edited key must not ask for 10**100-wide work
+
+
+def _check_given(question_id: str, given: dict[str, Any]) -> None:
+    """Every value a key gives is a whole number of modest size (or a list of them: strides, matrices)."""
+    stack: list[Any] = list(given.values())
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_GIVEN:
+            raise SpecError(
+                f"the key's question {question_id} gives {str(value)[:40]!r}: given values are whole numbers "
+                f"up to {MAX_GIVEN:,}",
+                hint="use the key.yaml that convcalc quiz wrote",
+            )
 
 
 def grade_spec(network: Network, answers: dict[str, Any], lang: str) -> list[Verdict]:

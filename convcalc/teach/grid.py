@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +18,7 @@ import yaml
 
 from convcalc.errors import SpecError
 from convcalc.layers.window import conv_out_len, effective_kernel
+from convcalc.limits import TEACH_CELLS, check_digits
 from convcalc.source import Source
 from convcalc.spec.yaml_guard import yaml_error
 
@@ -26,7 +28,18 @@ Tensor = list[Grid]  # channels of grids
 Fill = TypeVar("Fill", int, None)  # what padding adds: 0 for conv, None (−∞) for max pooling
 
 
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)")
+MAX_EXPONENT = 30  # Fraction('1e999999999') computes 10**999999999 exactly: a hang
+
+
 def parse_number(text: str) -> Number:
+    check_digits(text, None)
+    exponent = _EXPONENT.search(text)
+    if exponent and abs(int(exponent.group(1))) > MAX_EXPONENT:
+        raise SpecError(
+            f"'{text.strip()[:40]}' is out of range: exponents are limited to ±{MAX_EXPONENT} here",
+            hint="write numbers such as 3, -1.5, 2/3 or 1e6",
+        )
     try:
         value = Fraction(text.strip())
     except (ValueError, ZeroDivisionError):
@@ -100,6 +113,13 @@ def _out_len(n: int, k: int, s: int, p: int, d: int) -> int:
     return conv_out_len(n, effective_kernel(k, d), s, p, p)
 
 
+def _check_size(x: Tensor, padding: int, products: int) -> None:
+    """Refuse a padded input or a window count too large to work by hand, before allocating it."""
+    padded = len(x) * (len(x[0]) + 2 * padding) * (len(x[0][0]) + 2 * padding)
+    TEACH_CELLS.check(padded, None, f"the input padded by {padding}", "has")
+    TEACH_CELLS.check(len(x) * products, None, "the output's windows", "cover")
+
+
 def text(value: Number) -> str:
     if isinstance(value, Fraction):
         return f"{float(value):.4f}".rstrip("0").rstrip(".")
@@ -115,9 +135,10 @@ def convolve(x: Tensor, kernel: Tensor, stride: int, padding: int, dilation: int
     if flip:
         kernel = [[list(reversed(row)) for row in reversed(grid)] for grid in kernel]
     kh, kw = len(kernel[0]), len(kernel[0][0])
-    padded = [_pad(grid, padding, 0) for grid in x]
     rows = _out_len(len(x[0]), kh, stride, padding, dilation)
     cols = _out_len(len(x[0][0]), kw, stride, padding, dilation)
+    _check_size(x, padding, rows * cols * kh * kw)
+    padded = [_pad(grid, padding, 0) for grid in x]
     out: Grid = []
     steps = []
     for i in range(rows):
@@ -141,9 +162,10 @@ def pool(x: Tensor, size: int, stride: int, padding: int, mode: str) -> tuple[Te
     out: Tensor = []
     steps = []
     for grid in x:
-        padded = _pad(grid, padding, None)
         rows = _out_len(len(grid), size, stride, padding, 1)
         cols = _out_len(len(grid[0]), size, stride, padding, 1)
+        _check_size(x, padding, rows * cols * size * size)
+        padded = _pad(grid, padding, None)
         result: Grid = []
         channel_steps = []
         for i in range(rows):

@@ -8,6 +8,7 @@ unknown (`?`) is `known(...)`.
 from __future__ import annotations
 
 from convcalc.errors import UsageError
+from convcalc.limits import EXPLAIN_LAYERS, check_digits
 
 SUBJECTS = ("conv", "pool", "params", "rf")
 
@@ -16,6 +17,7 @@ def ints(text: str | None, what: str) -> list[int]:
     """'3' or '3,3,1' -> [3] or [3, 3, 1]; non-negative whole numbers only; absent -> []."""
     if text is None:
         return []
+    check_digits(text, None)
     try:
         values = [int(part) for part in text.split(",")]
     except ValueError:
@@ -46,8 +48,10 @@ def rf_stack(kernel: str | None, stride: str | None, layers: int | None) -> tupl
     kernels = ints(kernel, "kernel")
     if not kernels:
         raise UsageError("explain rf needs --kernel", hint="convcalc explain rf --kernel 3 --layers 3")
-    if layers is not None:
-        kernels = kernels * layers if len(kernels) == 1 else kernels
+    if layers is not None and len(kernels) == 1:
+        EXPLAIN_LAYERS.check(layers, None, f"--layers {layers}", "asks for")  # before the list is built
+        kernels = kernels * layers
+    EXPLAIN_LAYERS.check(len(kernels), None, "--kernel", "lists")
     strides = ints(stride, "stride") or [1]
     strides = strides * len(kernels) if len(strides) == 1 else strides
     if len(strides) != len(kernels) or min(kernels + strides) < 1:
@@ -63,7 +67,8 @@ def known(text: str | None, what: str, default: int | None = None) -> int | str 
         return None
     if what == "output" and text.strip().lower() == "same":
         return "same"
-    if not text.strip().isdigit():
+    check_digits(text, None)
+    if not (text.strip().isascii() and text.strip().isdigit()):
         raise UsageError(f"--{what} must be a whole number or '?' (got {text!r})")
     return int(text)
 

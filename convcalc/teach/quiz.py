@@ -21,7 +21,7 @@ from typing import Any
 from convcalc.errors import SpecError
 from convcalc.layers.rf import AxisRF
 from convcalc.teach import explain, solve
-from convcalc.teach.grid import Grid, Number, convolve, grid_lines, text
+from convcalc.teach.grid import Grid, Number, convolve, grid_lines, parse_number, text
 from convcalc.teach.text import say
 
 Given = dict[str, Any]  # a question's values, as key.yaml stores them
@@ -43,8 +43,8 @@ def same(expected: Any, got: Any) -> bool:
     if expected is None or got is None or isinstance(got, bool):
         return expected is got
     try:
-        number = Fraction(str(got))
-    except (ValueError, ZeroDivisionError):
+        number = Fraction(parse_number(str(got)))
+    except SpecError:  # not a number, or one too large to be the answer (1e999999999 would hang)
         return False
     return abs(number - Fraction(expected)) <= TOLERANCE
 
