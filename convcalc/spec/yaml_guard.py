@@ -158,6 +158,11 @@ def compose_checked(text: str, source: Source, loader: type[yaml.SafeLoader] = y
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as problem:
         raise yaml_error(problem, source) from None
+    except RecursionError:  # PyYAML's pure-Python composer recurses once per level of nesting
+        raise SpecError(
+            f"{source.name}: the YAML is nested too deeply to read (lists or mappings hundreds of levels deep)",
+            hint="no spec or answer file needs that: check the brackets",
+        ) from None
     check_document(root, source)
     return root
 

@@ -248,11 +248,15 @@ def worked(lang: str, question: Question) -> list[str]:
     return question.type.worked(lang, question.given)
 
 
-def shown(value: Any) -> str:
-    """An answer as a student would write it."""
-    if isinstance(value, list):
-        return "[" + ", ".join("[" + ", ".join(text(v) for v in row) + "]" for row in value) + "]"
-    return "—" if value is None else text(value)
+def shown(value: Any, depth: int = 0) -> str:
+    """An answer as a student would write it (lists nested past a matrix's depth elided)."""
+    if isinstance(value, list):  # a matrix, a shape, or whatever list a student wrote
+        return "[…]" if depth > 3 else "[" + ", ".join(shown(v, depth + 1) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{…}"
+    if value is None:
+        return "—"
+    return text(value) if isinstance(value, (int, Fraction)) else str(value)
 
 
 def questions_markdown(lang: str, seed: int, level: str, questions: list[Question]) -> str:
