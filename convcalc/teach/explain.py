@@ -81,15 +81,19 @@ def output_size(lang: str, w: Window) -> list[str]:
     return lines
 
 
+SEARCH = 100_000  # fixes are looked for among this many paddings and strides (a search past it could hang)
+
+
 def _fixes(lang: str, w: Window) -> str:
     """The smallest larger padding, and the nearest stride, that make the division whole."""
     examples = []
-    for p in range(w.p + 1, w.p + w.s + 1):
+    for p in range(w.p + 1, w.p + min(w.s, SEARCH) + 1):
         fixed = Window(w.n, w.f, w.s, p, w.d)
         if fixed.exact.denominator == 1:
             examples.append(say(lang, "size.fix_padding", p=p, calc=f"{fixed.substituted()} = {fixed.floor}"))
             break
-    strides = sorted((s for s in range(1, w.span + 1) if w.span % s == 0 and s != w.s), key=lambda s: (abs(s - w.s), s))
+    candidates = range(1, min(w.span, SEARCH) + 1)
+    strides = sorted((s for s in candidates if w.span % s == 0 and s != w.s), key=lambda s: (abs(s - w.s), s))
     if strides:
         fixed = Window(w.n, w.f, strides[0], w.p, w.d)
         examples.append(say(lang, "size.fix_stride", s=strides[0], calc=f"{fixed.substituted()} = {fixed.floor}"))

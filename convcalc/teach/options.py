@@ -70,7 +70,7 @@ def known(text: str | None, what: str, default: int | None = None) -> int | str 
     check_digits(text, None)
     if not (text.strip().isascii() and text.strip().isdigit()):
         raise UsageError(f"--{what} must be a whole number or '?' (got {text!r})")
-    return int(text)
+    return int(text.strip())
 
 
 def solve_givens(
