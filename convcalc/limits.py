@@ -33,8 +33,9 @@ class Limit:
         limit = self.value()
         if amount > limit:
             if amount >= 10**18:  # past any limit a machine could honour: say so instead of a 100-digit number
+                magnitude = int(amount.bit_length() * 0.30103)  # float() or str() of a 5,000-digit int fails
                 raise SpecError(
-                    f"{doing} {verb} about {amount:.1e} {self.what}, far more than the limit of {limit:,}",
+                    f"{doing} {verb} about 10^{magnitude} {self.what}, far more than the limit of {limit:,}",
                     span,
                     "no machine could run this: check the number",
                 )

@@ -17,6 +17,8 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 settings.register_profile("ci", max_examples=300, deadline=None)
 settings.register_profile("long", max_examples=5000, deadline=None)
+# tests/test_fuzz.py takes a share of max_examples per test: 25,000 here is about 112,000 inputs in all
+settings.register_profile("fuzz", max_examples=25_000, deadline=None, database=None)
 settings.load_profile("ci")  # `pytest --hypothesis-profile=long` overrides it
 
 HAS_TORCH = importlib.util.find_spec("torch") is not None

@@ -124,7 +124,7 @@ def parse_value(key: str, value: Any) -> LimitValue:
         return parse_amount(value, unit=unit)
     if isinstance(value, str):
         parts = value.lower().split("x")
-        if not all(part.strip().isdigit() for part in parts):
+        if not all(part.strip().isascii() and part.strip().isdigit() and len(part.strip()) <= 18 for part in parts):
             raise BadAmount
         value = [int(part) for part in parts]
     if type(value) is int:
@@ -137,7 +137,7 @@ def parse_value(key: str, value: Any) -> LimitValue:
 def _setting(key: str, value: Any) -> str | int:
     choices = SETTINGS[key]
     if choices is None:
-        if type(value) is str and value.isdigit():
+        if type(value) is str and value.isascii() and value.isdigit() and len(value) <= 18:
             value = int(value)
         if type(value) is not int or value < 1:
             raise BadAmount

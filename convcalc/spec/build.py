@@ -230,9 +230,9 @@ def parse_shape(text: str, span: Span | None) -> tuple[int, ...]:
     """'3x32x32' -> (3, 32, 32): channels first, then 0 to 3 spatial sizes."""
     check_digits(text, span)
     parts = text.lower().replace("×", "x").split("x")
-    if all(p.isdigit() for p in parts) and "0" in [p.lstrip("0") or "0" for p in parts]:
+    if all(p.isascii() and p.isdigit() for p in parts) and "0" in [p.lstrip("0") or "0" for p in parts]:
         raise SpecError(f"input shape {text!r} has a zero-size axis: {ZERO_SIZE}", span, "every size must be 1 or more")
-    if not all(p.isdigit() and int(p) > 0 for p in parts):
+    if not all(p.isascii() and p.isdigit() and int(p) > 0 for p in parts):  # not ¹ or ٣
         raise SpecError(
             f"input shape must be positive sizes joined by 'x', channels first (got {text!r})",
             span,

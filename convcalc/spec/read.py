@@ -53,7 +53,12 @@ LOADERS: dict[str, Callable[[str], Network]] = {".yaml": load_spec, ".yml": load
 
 def is_spec(item: str) -> bool:
     """A spec argument: `-`, a name with a spec suffix (read, or said to be missing), or an existing file."""
-    return item == STDIN or Path(item).suffix.lower() in LOADERS or Path(item).is_file()
+    if item == STDIN or Path(item).suffix.lower() in LOADERS:
+        return True
+    try:
+        return Path(item).is_file()
+    except OSError:  # a name too long for the file system (a layer string) is no file
+        return False
 
 
 def _load(item: str) -> Network:

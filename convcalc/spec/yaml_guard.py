@@ -19,6 +19,10 @@ _STANDARD = ("str", "int", "float", "bool", "null", "seq", "map")
 STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in _STANDARD)
 _ENTERING, _DONE = 1, 2
 _INT = "tag:yaml.org,2002:int"
+_TYPED = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null"))
+_COLLECTIONS = {"tag:yaml.org,2002:seq": yaml.SequenceNode, "tag:yaml.org,2002:map": yaml.MappingNode}
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
 def _span(source: Source, node: yaml.Node) -> Span:
@@ -64,11 +68,17 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
                 "specs hold plain strings, numbers, booleans, nulls, lists and mappings: remove the tag "
                 "(quote a value such as a date to keep it as text)",
             )
+        if not isinstance(node, _COLLECTIONS.get(tag, yaml.ScalarNode)):
+            written = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+            written = "a single value" if isinstance(node, yaml.ScalarNode) else written
+            raise SpecError(f"YAML tag '{_tag_name(tag)}' does not fit {written}", _span(source, node), "remove the tag")
         value = node.value
         if type(value) is str:
             if tag == _INT and len(value.lstrip("+-0").replace("_", "")) > digits:
                 # Python refuses to convert past 4,300 digits, and no size or count needs 19
                 DIGITS.check(len(value.lstrip("+-0")), _span(source, node), f"the number {value[:20]}…", "has")
+            if tag in _TYPED and isinstance(node, yaml.ScalarNode):
+                _check_typed_scalar(node, source)
             continue
         key = id(node)
         if key in seen:
@@ -77,6 +87,12 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
         seen.add(key)
         if isinstance(node, yaml.MappingNode):
             for pair in value:
+                if not isinstance(pair[0], yaml.ScalarNode):
+                    raise SpecError(
+                        "a key must be a name or a number, not a list or mapping",
+                        _span(source, pair[0]),
+                        "is a ':' missing after a value, or a '-' before it?",
+                    )
                 stack.extend(pair)
         else:
             stack.extend(value)
@@ -117,8 +133,36 @@ def _check_aliases(root: yaml.Node, source: Source) -> None:
             stack.append((child, False))
 
 
+def _check_typed_scalar(node: yaml.ScalarNode, source: Source) -> None:
+    """A standard tag written on a value it does not fit (`!!bool 7`, `!!float mix`) is refused
+    here; PyYAML's constructor would raise KeyError or ValueError on it later."""
+    if _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) == node.tag:  # type: ignore[no-untyped-call]
+        return  # an untagged number, bool or null, or a tag that says what the value already is
+    try:
+        _CONSTRUCTOR.construct_object(node)
+    except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
+        name = _tag_name(node.tag)
+        raise SpecError(
+            f"'{node.value[:40]}' is not a valid {name.removeprefix('!!')} (YAML tag '{name}')",
+            _span(source, node),
+            "remove the tag",
+        ) from None
+
+
+def _reader_error(problem: yaml.reader.ReaderError, source: Source) -> SpecError:
+    """PyYAML's reader reports a character it refuses by its offset: give the line and column."""
+    at = max(0, min(problem.position, len(source.text)))
+    line = source.text.count("\n", 0, at) + 1
+    column = at - (source.text.rfind("\n", 0, at) + 1) + 1
+    code = problem.character if isinstance(problem.character, int) else ord(str(problem.character)[:1] or "\0")
+    hint = "is the file UTF-16? save it as UTF-8" if code == 0 else "remove the character, or write it as an escape in a quoted string"
+    return SpecError(f"invalid YAML: control character U+{code:04X} is not allowed", Span(source, line, column), hint)
+
+
 def yaml_error(problem: yaml.YAMLError, source: Source) -> SpecError:
     """A YAML syntax error as a SpecError at its line and column (any YAML file convcalc reads)."""
+    if isinstance(problem, yaml.reader.ReaderError):
+        return _reader_error(problem, source)
     if not isinstance(problem, yaml.MarkedYAMLError):
         return SpecError(f"{source.name}: invalid YAML: {problem}")
     mark = problem.problem_mark or problem.context_mark
@@ -142,6 +186,11 @@ def compose_checked(text: str, source: Source, loader: type[yaml.SafeLoader] = y
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as problem:
         raise yaml_error(problem, source) from None
+    except RecursionError:  # PyYAML's pure-Python composer recurses once per level of nesting
+        raise SpecError(
+            f"{source.name}: the YAML is nested too deeply to read (lists or mappings hundreds of levels deep)",
+            hint="no spec or answer file needs that: check the brackets",
+        ) from None
     check_document(root, source)
     return root
 

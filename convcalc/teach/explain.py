@@ -224,10 +224,10 @@ def layer_window(kind: Windowed, spatial: tuple[int, ...]) -> Window:
 
 
 def verdict(window: Window) -> str:
-    """The worst per-axis verdict: uncovered > padding-only > ceil > fits."""
+    """The worst per-axis verdict: uncovered > gaps > padding-only > ceil > fits."""
     found = {verdict_of(a, o, ceil_mode=window.ceil_mode, transposed=window.transposed)
              for a, o in zip(window.axes, window.outputs)}
-    for worst in ("uncovered", "padding-only", "ceil", "fits"):
+    for worst in ("uncovered", "gaps", "padding-only", "ceil", "fits"):
         if worst in found:
             return worst
     return "fits"

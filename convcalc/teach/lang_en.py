@@ -79,6 +79,7 @@ MESSAGES = {
     "solve.solution": "{values}: {calc} ({how})",
     "solve.exact": "exact",
     "solve.floors": "PyTorch floors {exact} to {o}; the last {count} input row(s)/column(s) are never covered",
+    "solve.floors_gaps": "PyTorch floors {exact} to {o}; the kernel is smaller than the stride, so rows between windows are skipped (by design)",
     "solve.floors_padding": "PyTorch floors {exact} to {o}; only padding is skipped",
     "solve.degenerate": "degenerate: the padding is at least the kernel, so edge outputs see only zeros",
     "solve.count": "{count} solution(s) in the range searched ({ranges})",

@@ -80,6 +80,7 @@ MESSAGES = {
     "solve.solution": "{values}：{calc}（{how}）",
     "solve.exact": "恰好整除",
     "solve.floors": "PyTorch 将 {exact} 向下取整为 {o}；输入的最后 {count} 行/列从未被覆盖",
+    "solve.floors_gaps": "PyTorch 将 {exact} 向下取整为 {o}；卷积核小于步长，窗口之间的行被跳过（这是设计使然）",
     "solve.floors_padding": "PyTorch 将 {exact} 向下取整为 {o}；只跳过了填充部分",
     "solve.degenerate": "退化解：填充不小于滤波器，边缘的输出只看到零",
     "solve.count": "在搜索范围内共有 {count} 个解（{ranges}）",

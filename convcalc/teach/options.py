@@ -8,7 +8,7 @@ name, so the CLI only declares options and prints: `--kernel 3,3,1` is `ints(...
 from __future__ import annotations
 
 from convcalc.layers.args import PADDING_MODES, Axes, Padding
-from convcalc.limits import RF_LAYERS
+from convcalc.limits import RF_LAYERS, check_digits
 from convcalc.teach.text import check_limit, teaching_error
 
 SUBJECTS = ("conv", "pool", "convtranspose", "params", "rf")
@@ -18,8 +18,11 @@ def ints(text: str | None, what: str, *, lang: str = "en") -> list[int]:
     """'3' or '3,3,1' -> [3] or [3, 3, 1]; non-negative whole numbers only; absent -> []."""
     if text is None:
         return []
+    check_digits(text, None)
     try:
-        values = [int(part) for part in text.split(",")]
+        values = [int(part) for part in text.split(",") if part.strip().isascii()]
+        if len(values) != len(text.split(",")):
+            raise ValueError(text)
     except ValueError:
         raise teaching_error(lang, "err.ints", what=what, text=repr(text)) from None
     if any(v < 0 for v in values):
@@ -99,9 +102,10 @@ def known(text: str | None, what: str, default: int | None = None, *, lang: str 
         return None
     if what == "output" and text.strip().lower() == "same":
         return "same"
-    if not text.strip().isdigit():
+    check_digits(text, None)  # 5,000 digits would pass isdigit() and then fail int()
+    if not (text.strip().isascii() and text.strip().isdigit()):  # '3²' and '1\x1e' are digits to str.isdigit
         raise teaching_error(lang, "err.known", what=what, text=repr(text))
-    return int(text)
+    return int(text.strip())
 
 
 def solve_givens(

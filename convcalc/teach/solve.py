@@ -23,7 +23,7 @@ from convcalc.teach.text import say
 SEARCH = {"kernel": range(1, 12), "stride": range(1, 5), "padding": range(11), "dilation": range(1, 5)}
 ORDER = ("input", "output", "kernel", "stride", "padding", "dilation")
 SHOWN = 24
-RANK = {"fits": 0, "padding-only": 1, "uncovered": 2}
+RANK = {"fits": 0, "padding-only": 1, "gaps": 1, "uncovered": 2}
 
 Givens = dict[str, int | str | None]
 
@@ -186,6 +186,8 @@ def _how(lang: str, sol: Solution) -> str:
         how = say(lang, "solve.exact")
     elif sol.verdict == "padding-only":
         how = say(lang, "solve.floors_padding", exact=decimal(sol.window.exact), o=sol.output)
+    elif sol.verdict == "gaps":  # a kernel smaller than its stride skips rows between windows by design
+        how = say(lang, "solve.floors_gaps", exact=decimal(sol.window.exact), o=sol.output)
     else:
         how = say(lang, "solve.floors", exact=decimal(sol.window.exact), o=sol.output, count=sol.window.unseen(sol.output))
     if sol.degenerate:
