@@ -32,6 +32,7 @@ from convcalc.checks.amounts import BYTES_EXPECTATION, COUNT_EXPECTATION, BadAmo
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES
 from convcalc.errors import SpecError, UsageError
 from convcalc.source import Source, Span
+from convcalc.spec.yaml_guard import node_span
 
 LimitValue = int | tuple[int, ...]
 
@@ -161,9 +162,7 @@ class _Section:
         self.scalars = yaml.constructor.SafeConstructor()
 
     def span(self, node: yaml.Node) -> Span:
-        start, end = node.start_mark, node.end_mark
-        width = end.column - start.column if end.line == start.line else 1
-        return Span(self.source, start.line + 1, start.column + 1, max(1, width))
+        return node_span(self.source, node)
 
     def value(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):

@@ -35,7 +35,7 @@ from convcalc.spec.build import (
     parse_shape,
 )
 from convcalc.spec.params import substitute
-from convcalc.spec.yaml_guard import compose_checked, read_source
+from convcalc.spec.yaml_guard import compose_checked, node_span, read_source
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 TOP_KEYS = ("name", "input", "batch", "define", "layers", "constraints")  # constraints: read by convcalc.checks
@@ -108,9 +108,7 @@ class _Reader:
         self.sizes: dict[int, int] = {}  # rows each raw node expands to, by identity (see `count`)
 
     def span(self, node: yaml.Node) -> Span:
-        start, end = node.start_mark, node.end_mark
-        width = end.column - start.column if end.line == start.line else 1
-        return Span(self.source, start.line + 1, start.column + 1, max(1, width))
+        return node_span(self.source, node)
 
     def value(self, node: yaml.Node) -> Any:
         """A node as plain data, with `$parameters` substituted (only plain scalars, not quoted)."""

@@ -25,6 +25,14 @@ _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
+def node_span(source: Source, node: yaml.Node) -> Span:
+    """Where a composed node was written: 1-based line and column, and its width on its line
+    (every reader of YAML — specs, constraints, answer files — points at values this way)."""
+    start, end = node.start_mark, node.end_mark
+    width = end.column - start.column if end.line == start.line else 1
+    return Span(source, start.line + 1, start.column + 1, max(1, width))
+
+
 def _span(source: Source, node: yaml.Node) -> Span:
     return Span(source, node.start_mark.line + 1, node.start_mark.column + 1)
 
