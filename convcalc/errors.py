@@ -33,6 +33,14 @@ class ExitCode(IntEnum):
     INTERNAL = 70  # a bug in convcalc (sysexits' EX_SOFTWARE): never 1 or 2, which mean something else
 
 
+LEVELS = ("error", "warning", "info")  # severities, most severe first
+
+
+def fails(level: str, fail_on: str) -> bool:
+    """Whether a finding of `level` fails under `--fail-on fail_on` (summary and check alike)."""
+    return LEVELS.index(level) <= LEVELS.index(fail_on)
+
+
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A soft problem found while analysing a layer; `code` is stable, `message` is for people."""

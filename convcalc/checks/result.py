@@ -14,13 +14,6 @@ from convcalc.engine.report import Report
 from convcalc.errors import ExitCode
 from convcalc.source import Span
 
-LEVELS = ("error", "warning", "info")  # most severe first
-
-
-def fails(level: str, fail_on: str) -> bool:
-    """Whether a finding of `level` fails its file under `--fail-on fail_on`."""
-    return LEVELS.index(level) <= LEVELS.index(fail_on)
-
 
 @dataclass(frozen=True, slots=True)
 class Finding:

@@ -17,9 +17,9 @@ import yaml
 from convcalc.checks.constraints import Constraints, spec_constraints
 from convcalc.checks.discover import YAML_SUFFIXES, Candidate, discover
 from convcalc.checks.evaluate import evaluate
-from convcalc.checks.result import CheckRun, FileResult, Finding, fails
+from convcalc.checks.result import CheckRun, FileResult, Finding
 from convcalc.engine import analyze
-from convcalc.errors import ConvcalcError, SpecError
+from convcalc.errors import ConvcalcError, SpecError, fails
 from convcalc.spec.from_yaml import Loader, parse_spec
 from convcalc.spec.yaml_guard import compose_checked, read_source
 

@@ -18,7 +18,7 @@ from convcalc.cli.app import (
     show,
     warn,
 )
-from convcalc.errors import ExitCode, UsageError
+from convcalc.errors import ExitCode, UsageError, fails
 
 
 @command()
@@ -49,7 +49,6 @@ def summary(
     bars: bool = typer.Option(False, "--bars", help="Table only: bar columns for activation size and params."),
 ) -> ExitCode:
     """Per-layer table: output shape, parameters, MACs, receptive field and jump, with totals."""
-    from convcalc.checks.result import fails
     from convcalc.engine import analyze
     from convcalc.engine.fold import fold
     from convcalc.errors import SpecError
