@@ -61,13 +61,6 @@ def decimal(value: float | Fraction, places: int = 2) -> str:
     return f"{float(value):.{places}f}".rstrip("0").rstrip(".")
 
 
-def exact_text(value: Exact) -> str:
-    """Whole numbers plainly, fractions as p/q (never 0.30000000000000004)."""
-    if isinstance(value, Fraction) and value.denominator != 1:
-        return f"{value.numerator}/{value.denominator}"
-    return str(int(value))
-
-
 def json_number(value: Exact) -> int | float:
     """JSON has no fractions: exact ints when whole, floats otherwise."""
     if isinstance(value, Fraction) and value.denominator != 1:
@@ -75,11 +68,10 @@ def json_number(value: Exact) -> int | float:
     return int(value)
 
 
-def rf_text(rf: tuple[AxisRF, ...] | None, attribute: str) -> str:
-    """'11x11', or '11' when every axis agrees; '—' when there is no spatial layout."""
-    if rf is None:
-        return "—"
-    values = [exact_text(getattr(axis, attribute)) for axis in rf]
-    if not values:
-        return "—"
+def rf_text(rf: tuple[AxisRF, ...] | None, attribute: str, *, places: int = 4, empty: str = "—") -> str:
+    """'11x11', or '11' when every axis agrees; fractions as decimals (0.5, 0.3333), never p/q,
+    which a spreadsheet reads as a date; `empty` when there is no spatial layout."""
+    if not rf:
+        return empty
+    values = [decimal(getattr(axis, attribute), places) for axis in rf]
     return values[0] if len(set(values)) == 1 else "x".join(values)

@@ -60,8 +60,10 @@ MATRIX_CELLS = Limit("matrix cells", 1_000_000, "CONVCALC_MAX_MATRIX_CELLS",
                      "matrix cells (conv/pool by hand: padded input, or windows × taps)")
 PADDING = Limit("padding", 1_000, "CONVCALC_MAX_PADDING", "pixels of padding on a side (conv/pool by hand)")
 RF_LAYERS = Limit("rf layers", 10_000, "CONVCALC_MAX_RF_LAYERS", "layers (explain rf, receptive-field questions)")
+RF_PERIOD = Limit("rf period", 4_096, "CONVCALC_MAX_RF_PERIOD",
+                  "outputs before the receptive fields repeat (after upsampling or uneven adaptive pooling)")
 
-LIMITS = (LAYERS, DEPTH, FILE_BYTES, YAML_NODES, DIGITS, ELEMENTS, MATRIX_CELLS, PADDING, RF_LAYERS)
+LIMITS = (LAYERS, DEPTH, FILE_BYTES, YAML_NODES, DIGITS, ELEMENTS, MATRIX_CELLS, PADDING, RF_LAYERS, RF_PERIOD)
 
 
 _DIGIT_RUN = re.compile(r"\d+")

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from convcalc.engine import analyze
 from convcalc.errors import SpecError
 from convcalc.layers.args import ArgValue
-from convcalc.network import Network, leaves
+from convcalc.network import Network
 from convcalc.spec.build import RawLayer, build_layers
 
 pytestmark = needs_torch
@@ -497,28 +497,23 @@ def test_random_networks_verify(network):
         traced = trace(network)
     except SpecError:
         return  # a join whose paths do not fit: the engine's own rule, tested in test_graphs
-    # Receptive fields after upsampling or uneven adaptive windows are averages (fractional sizes, a
-    # staircase of real fields): a known gap (README), shown by test_fields_after_upsampling_are_not_exact_yet.
-    fields = not any(layer.kind in UPSAMPLING for layer in leaves(network.layers))
     if traced.refusal is not None:
-        result = verify(network, traced, fields=fields)
+        result = verify(network, traced)
         assert result.first_divergence is None, result.first_divergence.divergence()
         assert result.rejected is not None and result.rejected.torch_agrees, result.rejected.divergence()
         return
-    result = verify(network, traced, fields=fields)
+    result = verify(network, traced)
     assert result.agrees, result.first_divergence.divergence() if result.first_divergence else result
 
 
-UPSAMPLING = {"upsample", "interpolate", "pixelshuffle", "convtranspose", "convtranspose1d", "convtranspose2d",
-              "convtranspose3d", "deconv", "adaptiveavgpool", "adaptivemaxpool", "adaptiveavgpool1d",
-              "adaptiveavgpool2d", "adaptiveavgpool3d", "adaptivemaxpool1d", "adaptivemaxpool2d", "adaptivemaxpool3d"}
-
-
-@pytest.mark.xfail(strict=True, reason="known gap: after upsampling the field is an average (3/2), not the largest (1)")
-def test_fields_after_upsampling_are_not_exact_yet():
+def test_fields_after_upsampling_are_exact_per_position():
+    """An upsample by 2 then a 2-wide max pool: every output reads exactly one input (the pool's
+    window covers the two copies of it), not the 3/2 an average-jump recurrence gives."""
     from convcalc.engine import trace
     from convcalc.spec.from_cli import parse_layer_strings
     from convcalc.verify.run import verify
 
     network = parse_layer_strings("1x3", ["upsample:scale_factor=2", "maxpool:2"], batch=2)
-    assert verify(network, trace(network)).agrees
+    traced = trace(network)
+    assert [(a.size, a.jump, a.start) for a in traced.rows[-1].receptive_field] == [(1, 1, 0)]
+    assert verify(network, traced).agrees

@@ -3,7 +3,7 @@ PyTorch and compares it with the engine's.
 
 CI runs every example on a small input (its spatial sizes divided by the largest factor the
 network still accepts; U-Net, whose crops fix its size, with 4 channels per layer instead —
-fields do not depend on channel counts). `CONVCALC_FULL_FIELDS=1` runs them at their own sizes
+fields do not depend on channel counts — along one axis). `CONVCALC_FULL_FIELDS=1` runs them at their own sizes
 (tens of GiB for U-Net: give it the memory).
 """
 
@@ -28,7 +28,7 @@ ALL_EXAMPLES = sorted(str(p.relative_to(EXAMPLES)) for p in EXAMPLES.rglob("*.ya
 FULL = os.environ.get("CONVCALC_FULL_FIELDS") == "1"
 # One backward pass per row: the whole sweep takes many minutes on a CPU, so CI runs these and
 # CONVCALC_FULL_FIELDS=1 runs every example (at its own size).
-CI_EXAMPLES = ["lenet5.yaml", "lecture/rf_stack.yaml", "lecture/7x7_stride2.yaml"]
+CI_EXAMPLES = ["lenet5.yaml", "lecture/rf_stack.yaml", "lecture/7x7_stride2.yaml", "unet.yaml", "deeplab_aspp.yaml"]
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +54,19 @@ def _small(network: Network) -> Network:
                 return smaller
         except SpecError:
             continue
-    return _thin(network)
+    thin = _thin(network)
+    line = _line(thin)
+    try:
+        return line if trace(line).refusal is None else thin
+    except SpecError:
+        return thin
+
+
+def _line(network: Network) -> Network:
+    """The network along its first spatial axis only (a 2-D U-Net as a 1-D one), when every kind
+    it uses takes its rank from the input: a field along one axis never depends on the others."""
+    channels, first, *_ = network.input_shape
+    return dataclasses.replace(network, input_shape=(channels, first))
 
 
 def _thin(network: Network) -> Network:
@@ -69,17 +81,7 @@ def _thin(network: Network) -> Network:
     return dataclasses.replace(network, input_shape=(1, *network.input_shape[1:]), layers=map_layers(network.layers, thin))
 
 
-def _known_gap(spec):
-    """U-Net's decoder: a conv after a 2x2 up-convolution reads outputs whose fields are a
-    staircase, and the average-jump recurrence then under-states the largest field (dec3.conv1:
-    the gradient shows 188, the engine says 180). Fixing it needs per-position fields (a period
-    of outputs per axis) in AxisRF; until then verify reports it, and this test says so."""
-    if spec == "unet.yaml":
-        return pytest.param(spec, marks=pytest.mark.xfail(strict=True, reason="average-jump recurrence after upsampling"))
-    return spec
-
-
-@pytest.mark.parametrize("spec", [_known_gap(spec) for spec in (ALL_EXAMPLES if FULL else CI_EXAMPLES)])
+@pytest.mark.parametrize("spec", ALL_EXAMPLES if FULL else CI_EXAMPLES)
 def test_every_example_fields_agree_by_gradient(spec):
     network = load_spec(EXAMPLES / spec)
     result = _verify(network, 64 * 2**30) if FULL else _verify(_small(network), 8 * 2**30)
@@ -103,7 +105,7 @@ def test_the_old_transposed_rule_is_caught(monkeypatch):
     from convcalc.layers.rf import AxisRF, exact
 
     def old(a, w):
-        return AxisRF(a.size, exact(Fraction(a.jump) / w.stride), a.start, False).then(
+        return AxisRF(a.size, exact(Fraction(a.jump) / w.stride), a.start).then(
             w.effective, 1, w.effective - 1 - w.before
         )
 
@@ -114,7 +116,8 @@ def test_the_old_transposed_rule_is_caught(monkeypatch):
     result = verify(network, trace(network))
     assert not result.agrees
     assert result.first_divergence.divergence() == (
-        "convtranspose1 (convtranspose2d): receptive field: the largest field along axis 1 is 3, the engine said 4"
+        "convtranspose1 (convtranspose2d): receptive field: output 6 along axis 1: engine said input 5..8, "
+        "PyTorch's gradient reaches 6..8"
     )
 
 
@@ -140,3 +143,38 @@ def test_fields_can_be_left_out(monkeypatch):
     result = verify(network, trace(network))
     assert result.fields == "not asked for"
     assert result.checks[0].field is None
+
+
+def test_unet_decoder_fields_at_every_position():
+    """After U-Net's up-convolutions each output position has its own field (a staircase): every
+    position of the decoder's rows, along one axis, is the engine's span exactly where it lies
+    inside the input, and the largest of them is the engine's size (dec3.conv1: 188). Sample p
+    of the batch backpropagates from output position p, so one backward pass measures a row."""
+    import torch
+
+    from convcalc.network import walk
+    from convcalc.verify.fields import _FieldRunner
+
+    network = _small(load_spec(EXAMPLES / "unet.yaml"))
+    assert len(network.input_shape) == 2  # one spatial axis: a sample per output position stays cheap
+    n = network.input_shape[1]
+    x = (torch.rand((400, *network.input_shape), dtype=torch.float64) + 0.5).requires_grad_(True)
+    runner = _FieldRunner(torch, "cpu", trace(network).rows)
+    walk(network.layers, x, runner)
+    sizes = {}
+    for row, out, _, _ in runner.outputs:
+        if row.name not in ("dec3.conv1", "dec2.conv2", "head"):
+            continue
+        (axis,) = row.receptive_field
+        length = out.shape[-1]
+        picked = out[torch.arange(length), :, torch.arange(length)]  # sample p, output position p
+        (grad,) = torch.autograd.grad(picked.sum(), x, retain_graph=True)
+        largest = 0
+        for p in range(length):
+            seen = torch.nonzero(grad[p].abs().sum(0) > 0).flatten()
+            low, high = int(seen.min()), int(seen.max())
+            if 0 < low and high < n - 1:
+                assert (low, high) == axis.span(p), (row.name, p)
+                largest = max(largest, high - low + 1)
+        sizes[row.name] = (axis.size, largest)
+    assert sizes == {"dec3.conv1": (188, 188), "dec2.conv2": (204, 204), "head": (204, 204)}

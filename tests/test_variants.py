@@ -68,8 +68,10 @@ def test_transposed_receptive_field_is_exact():
     # output o reads inputs (o + 1 − t)/2: even outputs one (t = 1), odd ones two (t = 0, 2), one
     # jump apart: the largest field is 3 + 2; output 0 reads input 0 alone, whose field starts at −1
     assert (second.size, second.jump, second.start, second.regular) == (5, 1, -1, False)
-    # k = 4: every output reads two inputs one apart (t = 1, 3 or t = 0, 2); output 0 reads 0 and −1
-    assert (third.size, third.jump, third.start) == (6, Fraction(1, 2), -2)
+    # k = 4: every output reads two neighbouring inputs (t = 1, 3 or t = 0, 2), one even and one odd,
+    # whose fields together span 5 (PyTorch's gradient: 5 at every inner position, not the 6 an
+    # average jump gives); output 0 reads inputs −1 (rows −3..1) and 0
+    assert (third.size, third.jump, third.start) == (5, Fraction(1, 2), -3)
     assert isinstance(third.jump, Fraction)
 
 
@@ -124,7 +126,9 @@ def test_upsample_and_pixel_shuffle():
     assert nearest.receptive_field[0].size == 1
     assert bilinear.output_shape == (1, 4, 18, 18)
     assert bilinear.receptive_field[0].jump == Fraction(1, 3)
-    assert bilinear.receptive_field[0].size == Fraction(3, 2)  # 1 + (2 − 1)·(1/2): bilinear reads two
+    # bilinear reads two neighbouring outputs of the nearest upsample, which come from one input or
+    # from two: the largest field is 2 (a whole number; the average recurrence said 3/2)
+    assert bilinear.receptive_field[0].size == 2
     assert sized.output_shape == (1, 4, 20, 7)
     shuffle, unshuffle = rows("16x5x5", "pixelshuffle:2", "pixelunshuffle:2")
     assert shuffle.output_shape == (1, 4, 10, 10)

@@ -21,7 +21,7 @@ from convcalc.layers.args import (
 )
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.rf import AxisRF, exact
+from convcalc.layers.rf import AxisRF, Span, periodic
 from convcalc.layers.tensor import LayerError, Note, Outcome, TensorInfo, bias_shape, check_channels, spatial_rank
 from convcalc.layers.window import (
     AxisWindow,
@@ -95,7 +95,7 @@ class Conv(LayerKind):
         taps = prod(window.kernels) * (channels // self.groups)
         rf = None
         if x.rf is not None:
-            rf = tuple(a.then(w.effective, w.stride, w.before) for a, w in zip(x.rf, window.axes))
+            rf = tuple(a.then(w.effective, w.stride, w.before, w.dilation) for a, w in zip(x.rf, window.axes))
         return Outcome(
             out=TensorInfo((self.out_channels, *out), rf),
             weights=(
@@ -154,23 +154,15 @@ def transposed_rf(a: AxisRF, w: AxisWindow) -> AxisRF:
     """The field after a transposed conv: output o reads input i = (o + P − t·d)/S for each tap t
     where that is whole, so outputs read different numbers of inputs (a k=2, S=2 layer: one each).
 
-    Taps that reach one output are S/g apart (g = gcd(d, S)); the most an output reads spans
-    floor((k − 1)/(S/g)) of them, d/g inputs apart: `size` grows by that many input jumps, the
-    largest field any output has. `start` is the first output's field (the first output that
-    reads any input, moved back by its distance), `jump` the average j/S.
+    The layer's own field repeats every S outputs, moved by one input: its S spans, composed
+    with the input's field, are exact for every output position (`AxisRF.through`).
     """
     s, d, k, p = w.stride, w.dilation, w.kernel, w.before
-    g = gcd(d, s)
-    spread = (k - 1) // (s // g) * (d // g)
-    jump = Fraction(a.jump) / s
-    first = next(o for o in range(s) if any((o + p - t * d) % s == 0 for t in range(k)))
-    lowest = min((first + p - t * d) // s for t in range(k) if (first + p - t * d) % s == 0)
-    return AxisRF(
-        size=exact(a.size + spread * a.jump),
-        jump=exact(jump),
-        start=exact(a.start + lowest * a.jump - first * jump),
-        regular=a.regular and s == 1,
-    )
+    phases: list[Span] = []
+    for o in range(s):
+        reads = [(o + p - t * d) // s for t in range(k) if (o + p - t * d) % s == 0]
+        phases.append((min(reads), max(reads)) if reads else None)
+    return a.through(periodic(Fraction(1, s), phases), step=d // gcd(d, s))  # its taps: d/gcd(d, S) inputs apart
 
 
 @register("convtranspose", "deconv", ranked=True)

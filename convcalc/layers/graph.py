@@ -269,11 +269,13 @@ def _mismatch(node: Branches, ends: list[PathEnd], problem: str, hint: str) -> N
 
 
 def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] | None, str | None]:
-    """The largest field per axis over the paths, and what disagrees when their jumps or centres differ."""
+    """Every path's field at once (per output, the inputs any path reads), and what disagrees when
+    their jumps or centres differ; where the jumps differ no output lines up, and the largest
+    path's field stands for the join."""
     if any(f is None for f in fields):
         return None, None
     known = [f for f in fields if f is not None]
-    merged = tuple(max(axes, key=lambda a: a.size) for axes in zip(*known))
+    merged = tuple(_union(axes) for axes in zip(*known))
     problems = []
     # After upsampling the centres of neighbouring outputs are not evenly spaced (a k=2, S=2
     # transposed conv's outputs 0 and 1 share a field), so only regular fields' centres compare.
@@ -283,3 +285,10 @@ def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] 
         if len(values) > 1:
             problems.append(f"{what}s " + " vs ".join(sorted("x".join(map(str, v)) for v in values)))
     return merged, "; ".join(problems) or None
+
+
+def _union(axes: tuple[AxisRF, ...]) -> AxisRF:
+    merged: AxisRF | None = axes[0]
+    for axis in axes[1:]:
+        merged = None if merged is None else merged.union(axis)
+    return merged if merged is not None else max(axes, key=lambda a: a.size)

@@ -6,7 +6,7 @@ multiply-accumulates), but it moves the receptive field exactly as a convolution
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -26,6 +26,7 @@ from convcalc.layers.args import (
 )
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
+from convcalc.layers.rf import Span, check_period, periodic
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, spatial_rank
 from convcalc.layers.torch_modules import same_pool
 from convcalc.layers.window import (
@@ -94,7 +95,7 @@ def pool_window(
 def _sliding_pool(x: TensorInfo, rank: int, family: str, window: Window) -> Outcome:
     # Under ceil_mode the last window may hang over the end on purpose: no coverage finding.
     notes = (() if window.ceil_mode else non_whole_notes(window)) + asymmetric_padding_note(window)
-    rf = None if x.rf is None else tuple(a.then(w.effective, w.stride, w.before) for a, w in zip(x.rf, window.axes))
+    rf = None if x.rf is None else tuple(a.then(w.effective, w.stride, w.before, w.dilation) for a, w in zip(x.rf, window.axes))
     return Outcome(out=TensorInfo((x.channels, *window.outputs), rf), notes=notes, display=f"{family}{rank}d",
                    window=window)
 
@@ -221,10 +222,11 @@ def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: OutputSiz
     if x.rf is not None:
         axes = []
         for axis, (a, n, m) in enumerate(zip(x.rf, x.spatial, out)):
-            # window i is [floor(i·N/M), ceil((i + 1)·N/M)): the field is the largest window's
-            widest = max(-(-(i + 1) * n // m) - i * n // m for i in range(min(m, 10**5)))
-            step = a.then(widest, Fraction(n, m), 0)
-            axes.append(step if not n % m else replace(step, regular=False))
+            # window i is [floor(i·N/M), ceil((i + 1)·N/M)): a pattern that repeats every M/gcd windows
+            period = Fraction(n, m).denominator
+            check_period(period)
+            windows: list[Span] = [(i * n // m, -(-(i + 1) * n // m) - 1) for i in range(period)]
+            axes.append(a.through(periodic(Fraction(n, m), windows)))
             if n % m:
                 notes.append(
                     Note(

@@ -1,8 +1,7 @@
 """Layers that resize the spatial axes without weights: upsample, pixel (un)shuffle, crop.
 
-Their receptive fields follow the Distill article's treatment of upsampling: a layer that reads
-k input features per output is a kernel of size k, and an upsampling factor s divides the jump
-(j/s, kept exact as a Fraction).
+Their receptive fields are exact per output position: an upsampling layer's own field repeats
+every few outputs (`AxisRF` with phases), and the jump becomes j/scale, kept exact as a Fraction.
 """
 
 from __future__ import annotations
@@ -28,20 +27,41 @@ from convcalc.layers.args import (
 )
 from convcalc.layers.kind import LayerKind, TorchBuild
 from convcalc.layers.registry import register
-from convcalc.layers.rf import AxisRF, exact
+from convcalc.layers.rf import AxisRF, Span, check_period, periodic
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, spatial_rank
 from convcalc.layers.window import per_axis
 
-# Input features each output reads along one axis, per mode (the Distill "kernel" of upsampling).
-_TAPS = {"nearest": 1, "nearest-exact": 1, "linear": 2, "bilinear": 2, "trilinear": 2, "bicubic": 4}
 _MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 
 
-def _upsampled(a: AxisRF, taps: int, factor: Fraction) -> AxisRF:
-    """Each output reads `taps` neighbouring inputs; outputs are 1/factor input pixels apart."""
-    return AxisRF(
-        exact(a.size + (taps - 1) * a.jump), exact(Fraction(a.jump) / factor), a.start, a.regular and factor == 1
-    )
+def _resampling(mode: str, ratio: Fraction, align_corners: bool, inputs: int, outputs: int) -> AxisRF:
+    """Upsampling's own field along one axis: what output q reads of its input, by PyTorch's rule.
+
+    `ratio` is input pixels per output (1/scale_factor, or N/M for a size; (N − 1)/(M − 1) with
+    align_corners). nearest reads floor(q·ratio), nearest-exact floor((q + ½)·ratio); the linear
+    modes read the two inputs around src = (q + ½)·ratio − ½ (q·ratio with align_corners), and
+    only one where src is whole (the other's weight is 0); bicubic reads four, or one where src is
+    whole. The pattern repeats every ratio's-denominator outputs: an exact periodic field.
+
+    Taps past the input's ends are clamped to its edge pixels by PyTorch. Like padding in a
+    convolution's field, they stay in the pattern, except where every output lies in one period
+    (a 1x1 map broadcast back to H×W, as in ASPP's image pooling): there each span is the real one.
+    """
+    period = ratio.denominator
+    check_period(period)
+    clamp = outputs <= period
+    phases: list[Span] = []
+    for q in range(period):
+        if mode in ("nearest", "nearest-exact"):
+            low = math.floor((q if mode == "nearest" else q + Fraction(1, 2)) * ratio)
+            high = low
+        else:
+            src = q * ratio if align_corners else (q + Fraction(1, 2)) * ratio - Fraction(1, 2)
+            base = math.floor(src)
+            reach = 0 if src == base else (1 if mode != "bicubic" else 2)
+            low, high = base - (1 if reach == 2 else 0), base + reach
+        phases.append((min(max(low, 0), inputs - 1), min(max(high, 0), inputs - 1)) if clamp else (low, high))
+    return periodic(ratio, phases)
 
 
 @register("upsample", "interpolate")
@@ -85,19 +105,24 @@ class Upsample(LayerKind):
             )
         if self.size is not None:
             out = per_axis(self.size, rank, "size", one_fits_all=False)
-            factors = tuple(Fraction(m, n) for m, n in zip(out, x.spatial))
+            ratios = tuple(Fraction(n, m) for m, n in zip(out, x.spatial))
         else:
             assert self.scale_factor is not None  # exactly one of size and scale_factor, checked above
             scales = per_axis(self.scale_factor, rank, "scale_factor", one_fits_all=False)
             out = tuple(math.floor(n * s) for n, s in zip(x.spatial, scales))
-            factors = tuple(Fraction(str(s)) for s in scales)
+            ratios = tuple(1 / Fraction(str(s)) for s in scales)  # PyTorch reads 1/scale_factor, not N/M
             if any(m < 1 for m in out):
                 raise LayerError(
                     f"scale_factor gives an empty output {shape_text(out)}", arg="scale_factor", hint="use a larger factor"
                 )
+        if self.align_corners:  # the corner pixels of input and output coincide
+            ratios = tuple(Fraction(n - 1, m - 1) if m > 1 else Fraction(0) for n, m in zip(x.spatial, out))
         rf = None
-        if x.rf is not None:  # an axis of n inputs has no more than n to read (one pixel: one tap)
-            rf = tuple(_upsampled(a, min(_TAPS[self.mode], n), f) for a, n, f in zip(x.rf, x.spatial, factors))
+        if x.rf is not None:
+            rf = tuple(
+                a.through(_resampling(self.mode, r, bool(self.align_corners), n, m))
+                for a, r, n, m in zip(x.rf, ratios, x.spatial, out)
+            )
         return Outcome(out=TensorInfo((x.channels, *out), rf))
 
     def to_torch(self, build: TorchBuild) -> Any:
@@ -132,7 +157,9 @@ class PixelShuffle(LayerKind):
                 arg="upscale_factor",
                 hint=f"give the layer before it a multiple of {r * r} channels",
             )
-        rf = None if x.rf is None else tuple(_upsampled(a, 1, Fraction(r)) for a in x.rf)
+        rf = None
+        if x.rf is not None:
+            rf = tuple(a.through(_resampling("nearest", Fraction(1, r), False, n, n * r)) for a, n in zip(x.rf, x.spatial))
         return Outcome(out=TensorInfo((x.channels // (r * r), *(n * r for n in x.spatial)), rf))
 
     def to_torch(self, build: TorchBuild) -> Any:

@@ -11,10 +11,10 @@ from math import prod
 from typing import TYPE_CHECKING
 
 from convcalc.formats import shape_text
-from convcalc.layers.rf import AxisRF
 
 if TYPE_CHECKING:
     from convcalc.layers.kind import LayerKind
+    from convcalc.layers.rf import AxisRF
     from convcalc.layers.window import Window
 
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}

@@ -9,22 +9,13 @@ import io
 from collections.abc import Iterator
 
 from convcalc.engine.report import Report
-from convcalc.formats import decimal, shape_text
-from convcalc.layers.rf import AxisRF
+from convcalc.formats import rf_text, shape_text
 
 COLUMNS = (
     "index", "name", "kind", "path", "output_shape", "params", "trainable_params", "buffers",
     "macs", "activations", "rf_size", "rf_jump", "rf_start", "rf_center", "warnings", "rf_nominal", "input_shape",
 )
 TOTAL = "total"  # the index cell of the last row, which sums params, buffers and MACs
-
-
-def rf_decimal(rf: tuple[AxisRF, ...] | None, attribute: str) -> str:
-    """'11x11', or '11' when every axis agrees; fractions as decimals (0.5, 9.142857), '' without a field."""
-    if not rf:
-        return ""
-    values = [decimal(getattr(axis, attribute), 6) for axis in rf]
-    return values[0] if len(set(values)) == 1 else "x".join(values)
 
 
 def to_csv(report: Report) -> str:
@@ -51,7 +42,7 @@ def _rows(report: Report) -> Iterator[tuple[object, ...]]:
         yield (
             layer.index, layer.name, layer.kind, layer.path, shape_text(layer.output_shape), layer.params,
             layer.trainable_params, layer.buffers, layer.macs, layer.activations,
-            *(rf_decimal(rf, key) for key in ("size", "jump", "start", "center")),
+            *(rf_text(rf, key, places=6, empty="") for key in ("size", "jump", "start", "center")),
             " | ".join(d.message for d in layer.diagnostics),
             "true" if layer.rf_nominal else "false",
             shape_text(layer.input_shape),

@@ -7,12 +7,10 @@ a few output positions of that row — the corners and a run of positions from t
 each probe's input gradient; the extent of its nonzero entries, per axis, is the field PyTorch
 shows. A gate's branch is detached, as the engine's convention leaves the squeeze out.
 
-Where every output's field is the first one's moved by p·jump (`AxisRF.regular`) each probe's
-extent must equal the engine's field, [start + p·jump, start + p·jump + size − 1], when that lies
-inside the input, and lie within it (clipped to the input) otherwise: a field at the edge also
-covers padding of inner layers and rows a floor dropped, which no gradient reaches. After upsampling the fields vary with the position: there no probe may see more
-than `size` (the largest field any output has), and when a probe's field lies inside the input
-the largest of them must be `size`.
+Each probe's extent must equal the engine's field of that output (`AxisRF.span`: start + p·jump
+onwards for a regular field, its phase's span after upsampling) when that lies inside the input,
+and lie within it (clipped to the input) otherwise: a field at the edge also covers padding of
+inner layers and rows a floor dropped, which no gradient reaches.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from convcalc.engine.report import LayerResult
-from convcalc.formats import shape_text
 from convcalc.layers.graph import JOINS
 from convcalc.layers.kind import CompositeKind, NotCheckable
 from convcalc.layers.rf import AxisRF
@@ -72,8 +69,10 @@ class _FieldRunner(Visitor[Any]):
         self.torch, self.device = torch, device
         self.rows = iter(rows)
         self.modules: dict[str, Any] = {}
-        self.outputs: list[tuple[LayerResult, Any, bool]] = []  # row, output, measurable
+        self.outputs: list[tuple[LayerResult, Any, bool, bool]] = []  # row, output, measurable, exact
         self.blind = False  # a module PyTorch lacks stands in as zeros: later rows cannot be measured
+        self.cropped = False
+        self.inexact = False  # see `_reads_outside`
 
     def layer(self, layer: LayerSpec, x: Any, path: str) -> Any:
         if isinstance(layer.args, CompositeKind):
@@ -95,7 +94,9 @@ class _FieldRunner(Visitor[Any]):
         except NotCheckable:
             self.blind = True
             out = self.torch.zeros((x.shape[0], *row.output_shape[1:]), dtype=x.dtype, device=self.device)
-        self.outputs.append((row, out, not self.blind))
+        self.inexact = self.inexact or (self.cropped and _reads_outside(row))
+        self.cropped = self.cropped or _crops(row)
+        self.outputs.append((row, out, not self.blind, not self.inexact))
         return out
 
     def inputs(self, node: Branches, x: Any) -> list[Any]:
@@ -106,8 +107,31 @@ class _FieldRunner(Visitor[Any]):
         if node.join == "mul":  # the gate's squeeze is left out of the field, as the engine does
             outs = [out.detach() for out in outs]
         out = JOINS[node.join].torch(self.torch, x, outs)
-        self.outputs.append((row, out, not self.blind))
+        self.outputs.append((row, out, not self.blind, not self.inexact))
         return out
+
+
+def _crops(row: LayerResult) -> bool:
+    """A crop, or a transposed conv's padding (which trims its output): input pixels outside what
+    it keeps lie inside the network's input, where a later layer's padding then maps."""
+    if row.kind == "crop":
+        return True
+    return row.kind.startswith("convtranspose") and row.window is not None and any(
+        a.before or a.after for a in row.window.axes
+    )
+
+
+def _reads_outside(row: LayerResult) -> bool:
+    """Whether a layer's field counts positions outside its input: padding, taps past the ends.
+
+    The engine counts them (Distill's convention), and no gradient reaches them. Before any crop
+    they lie outside the network's input too, where a measured field need only lie within the
+    engine's; after a crop they can fall inside it, so from there on fields compare that way only.
+    """
+    if row.window is not None:
+        transposed = row.kind.startswith("convtranspose")  # its taps pass the input's ends where F_eff > S
+        return any(a.before or a.after or (transposed and a.effective > a.stride) for a in row.window.axes)
+    return row.kind.startswith(("zeropad", "constantpad", "reflectionpad", "replicationpad", "upsample"))
 
 
 def check_fields(network: Network, rows: Sequence[LayerResult], torch: Any, device: str) -> dict[int, FieldCheck]:
@@ -125,16 +149,16 @@ def check_fields(network: Network, rows: Sequence[LayerResult], torch: Any, devi
     with torch.enable_grad():
         walk(network.layers, x, runner)
         checks = {}
-        for row, out, measurable in runner.outputs:
+        for row, out, measurable, exact in runner.outputs:
             rf = row.receptive_field
             if rf is None or row.rf_nominal or not measurable or len(rf) != rank:
                 continue
-            checks[row.index] = _check_row(torch, x, row, rf, out, spatial)
+            checks[row.index] = _check_row(torch, x, row, rf, out, spatial, exact)
     return checks
 
 
 def _check_row(
-    torch: Any, x: Any, row: LayerResult, rf: tuple[AxisRF, ...], out: Any, spatial: tuple[int, ...]
+    torch: Any, x: Any, row: LayerResult, rf: tuple[AxisRF, ...], out: Any, spatial: tuple[int, ...], exact: bool
 ) -> FieldCheck:
     axes = row.rf_layout if row.rf_layout is not None else tuple(range(1, len(rf) + 1))
     sizes = [out.shape[1 + axis] for axis in axes]
@@ -147,7 +171,7 @@ def _check_row(
         mask[tuple(index)] = 1.0
     weights = torch.rand(out.shape, dtype=out.dtype, device=out.device) + 0.5  # no channel sum can cancel
     if not out.requires_grad:
-        return _compare(rf, positions, [None] * len(positions), spatial, row)
+        return _compare(rf, positions, [None] * len(positions), spatial, exact)
     (grad,) = torch.autograd.grad((out * weights * mask).sum(), x, retain_graph=True, allow_unused=True)
     extents: list[tuple[tuple[int, int] | None, ...] | None] = []
     for sample in range(len(positions)):
@@ -162,7 +186,7 @@ def _check_row(
             where = torch.nonzero(line).flatten()
             per_axis.append((int(where.min()), int(where.max())))
         extents.append(tuple(per_axis))
-    return _compare(rf, positions, extents, spatial, row)
+    return _compare(rf, positions, extents, spatial, exact)
 
 
 def _compare(
@@ -170,17 +194,17 @@ def _compare(
     positions: list[tuple[int, ...]],
     extents: list[tuple[tuple[int, int] | None, ...] | None],
     spatial: tuple[int, ...],
-    row: LayerResult,
+    exact: bool,
 ) -> FieldCheck:
     engine = tuple(int(a.size) for a in rf)
     largest = [0] * len(rf)
     problems: list[str] = []
-    # A probe whose field lies wholly in the padding along one axis sees no input at all, so its
-    # gradient is empty along every axis: that is the engine's answer too, not a disagreement.
-    dark = [extent is None and any(_expected(a, p, n) is None for a, p, n in zip(rf, position, spatial) if a.regular)
+    # A probe whose field lies wholly in the padding along one axis (or that reads no input at
+    # all, as some outputs of a transposed conv) sees no input, so its gradient is empty along
+    # every axis: that is the engine's answer too, not a disagreement.
+    dark = [extent is None and any(_expected(a, p, n) is None for a, p, n in zip(rf, position, spatial))
             for position, extent in zip(positions, extents)]
     for axis, (a, n) in enumerate(zip(rf, spatial)):
-        inside = []
         for position, extent, padding_only in zip(positions, extents, dark):
             if padding_only:
                 continue
@@ -188,30 +212,19 @@ def _compare(
             p = position[axis]
             if seen is not None:
                 largest[axis] = max(largest[axis], seen[1] - seen[0] + 1)
-            if a.regular:
-                low = a.start + p * a.jump
-                high = low + a.size - 1
-                expected = _expected(a, p, n)
-                # A field that reaches the input's edge may also reach a layer's padding or the rows
-                # a floor dropped on the way, which no gradient sees: there the measured field lies
-                # within the engine's; one inside the input is the engine's exactly.
-                within = seen is None or (expected is not None and expected[0] <= seen[0] and seen[1] <= expected[1])
-                exact_needed = 0 < low and high < n - 1
-                if (seen != expected) if exact_needed else not within:
-                    problems.append(
-                        f"output {p} along axis {axis + 1}: engine said input {_span(expected)}, "
-                        f"PyTorch's gradient reaches {_span(seen)}"
-                    )
-                    break
-            elif seen is not None:
-                width = seen[1] - seen[0] + 1
-                if width > a.size:
-                    problems.append(f"output {p} along axis {axis + 1} sees {width} inputs, more than the engine's {_num(a.size)}")
-                    break
-                if 0 < seen[0] and seen[1] < n - 1:
-                    inside.append(width)
-        if not a.regular and not problems and inside and max(inside) != a.size:
-            problems.append(f"the largest field along axis {axis + 1} is {max(inside)}, the engine said {_num(a.size)}")
+            reads = a.span(p)
+            expected = _expected(a, p, n)
+            # A field that reaches the input's edge may also reach a layer's padding or the rows
+            # a floor dropped on the way, which no gradient sees: there the measured field lies
+            # within the engine's; one inside the input is the engine's exactly.
+            within = seen is None or (expected is not None and expected[0] <= seen[0] and seen[1] <= expected[1])
+            exact_needed = exact and reads is not None and 0 < reads[0] and reads[1] < n - 1
+            if (seen != expected) if exact_needed else not within:
+                problems.append(
+                    f"output {p} along axis {axis + 1}: engine said input {_span(expected)}, "
+                    f"PyTorch's gradient reaches {_span(seen)}"
+                )
+                break
     problem = None
     if problems:
         problem = f"receptive field: {problems[0]}"
@@ -219,15 +232,14 @@ def _compare(
 
 
 def _expected(a: AxisRF, p: int, n: int) -> tuple[int, int] | None:
-    """The input indices output `p` reads along an axis of `n` inputs, clipped to the input (None: padding only)."""
-    low = a.start + p * a.jump
-    low_c, high_c = max(low, 0), min(low + a.size - 1, n - 1)
-    return None if low_c > high_c else (math.ceil(low_c), math.floor(high_c))
+    """The input indices output `p` reads along an axis of `n` inputs, clipped to the input
+    (None: padding only, or no input at all)."""
+    reads = a.span(p)
+    if reads is None:
+        return None
+    low, high = max(reads[0], 0), min(reads[1], n - 1)
+    return None if low > high else (low, high)
 
 
 def _span(extent: tuple[int, int] | None) -> str:
     return "none" if extent is None else f"{extent[0]}..{extent[1]}"
-
-
-def _num(value: Any) -> str:
-    return shape_text((value,)) if isinstance(value, int) else str(value)
