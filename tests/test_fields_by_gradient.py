@@ -125,7 +125,7 @@ def test_a_wrong_conv_field_is_caught(monkeypatch):
     from convcalc.layers import rf
 
     real = rf.AxisRF.then
-    monkeypatch.setattr(rf.AxisRF, "then", lambda self, k, s, p: real(self, k + 1, s, p))
+    monkeypatch.setattr(rf.AxisRF, "then", lambda self, k, s, p, d=1: real(self, k + 1, s, p, d))
     network = parse_layer_strings("1x12x12", ["conv:2,3", "maxpool:2"])
     from convcalc.verify.run import verify
 
