@@ -76,6 +76,11 @@ def test_folding_keeps_totals(name, depth):
     assert folded.layers[-1].output_shape == rep.output_shape
     assert [row.index for row in folded.layers] == list(range(1, len(folded.layers) + 1))
     assert all(row.name.count(".") < depth for row in folded.layers)
+    # a folded row shows its last row's field, nominal (after a deformable conv) or not
+    for row in folded.layers:
+        members = [r for r in rep.layers if r.name == row.name or r.name.startswith(row.name + ".")]
+        if members:
+            assert (row.receptive_field, row.rf_nominal) == (members[-1].receptive_field, members[-1].rf_nominal)
 
 
 def test_shared_weights_count_once_and_run_twice():

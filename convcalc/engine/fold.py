@@ -38,6 +38,8 @@ def fold(report: Report, depth: int) -> Report:
                 macs=sum(row.macs for row in members),
                 activations=sum(row.activations for row in members),
                 receptive_field=last.receptive_field,
+                rf_nominal=last.rf_nominal,  # a deformable conv inside keeps the folded row's field nominal
+                rf_layout=last.rf_layout,
                 diagnostics=tuple(d for row in members for d in row.diagnostics),
                 span=group.span,
                 groups=last.groups[:level],
