@@ -223,3 +223,31 @@ def test_padding_instance_and_response_norms_and_mish_import_by_class_name():
         assert line in result.text
     assert result.report.totals.params == sum(p.numel() for p in model.parameters())
     assert result.report.layers[-1].output_shape == (1, 4, 23, 25)
+
+
+def test_frozen_layers_round_trip_through_pytorch(tmp_path):
+    """requires_grad False in PyTorch imports as `trainable: false`, and the exported code freezes
+    the same layers: PyTorch's own count of trainable parameters is the engine's both ways."""
+    import torch
+    from torch import nn
+
+    from convcalc.interop.to_torch_code import torch_code
+
+    model = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Conv2d(8, 4, 3))
+    model[0].requires_grad_(False)
+    model[1].requires_grad_(False)
+    spec = imported(model, (3, 16, 16))
+    assert "trainable: false" in spec.text
+    report = spec.report
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert (report.totals.params, report.totals.trainable_params) == (sum(p.numel() for p in model.parameters()), trainable)
+    assert trainable == 8 * 9 * 4 + 4
+
+    path = tmp_path / "frozen_model.py"
+    path.write_text(torch_code(spec.network), encoding="utf-8")
+    loader = importlib.util.spec_from_file_location("frozen_model", path)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    rebuilt = module.build()
+    assert sum(p.numel() for p in rebuilt.parameters() if p.requires_grad) == trainable
+    assert rebuilt(torch.zeros(module.INPUT_SHAPE)).shape == (1, 4, 12, 12)

@@ -47,7 +47,7 @@ def leaf_values(leaf: Leaf) -> list[Value]:
 
 def structure(item: Item) -> tuple[Any, ...]:
     if isinstance(item, Leaf):
-        return ("leaf", item.kind, item.name, item.shared)
+        return ("leaf", item.kind, item.name, item.shared, item.trainable)
     if isinstance(item, Fork):
         return ("fork", item.join, item.name, tuple(tuple(structure(i) for i in path) for path in item.paths))
     return ("scope", item.name, block_key(item))

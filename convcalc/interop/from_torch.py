@@ -258,7 +258,9 @@ class _Converter:
         if count:
             local = f"{local}_{count}"
             shared = node.target if any(True for _ in module.parameters()) else None
-        leaf = Leaf(kind.lower(), tuple(args), local, shared)
+        weights = list(module.parameters())
+        frozen = bool(weights) and not any(p.requires_grad for p in weights)
+        leaf = Leaf(kind.lower(), tuple(args), local, shared, trainable=not frozen)
         return GraphNode(node.name, inputs, scope, (leaf,), where=where)
 
     def join_node(self, node: Any, join: str, inputs: tuple[str, ...], scope: tuple[str, ...], where: str,

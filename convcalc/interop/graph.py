@@ -13,7 +13,7 @@ consecutive items inside the same module become a `Scope` named after it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from convcalc.interop.model import Fork, Item, Leaf, Scope, Unsupported
 
@@ -173,11 +173,7 @@ def unique_names(items: tuple[Item, ...]) -> tuple[Item, ...]:
             count += 1
             name = f"{item.name}_{count}"
         taken.add(name)
-        if isinstance(item, Leaf):
-            return Leaf(item.kind, item.args, name, item.shared)
-        if isinstance(item, Scope):
-            return Scope(name, item.items, item.type_name)
-        return Fork(item.join, item.paths, name)
+        return replace(item, name=name)
 
     return tuple(fix(item) for item in items)
 

@@ -24,6 +24,7 @@ class Leaf:
     args: tuple[tuple[str, Value], ...]
     name: str
     shared: str | None = None  # a module called twice: the dotted name of its first call
+    trainable: bool = True  # False: every parameter is frozen (requires_grad False in PyTorch)
 
 
 @dataclass(frozen=True, slots=True)

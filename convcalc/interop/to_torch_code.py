@@ -198,6 +198,8 @@ class _Exporter(Visitor[tuple[str, tuple[int, ...]]]):
         else:
             self.put(spec.name, self.module_source(spec, args, x[1]))
             module = self.ref(spec.name)
+            if not spec.trainable:
+                self.init.append(f"{module}.requires_grad_(False)  # trainable: false")
         name = self.var()
         self.forward.append(f"{name} = {module}({', '.join((x[0], *extra))})")
         return name, out

@@ -81,6 +81,8 @@ class _Writer:
                 parts.append(f"{SHORT.get(arg, arg)}: {scalar(value)}")
         if leaf.shared:
             parts.append(f"shared: {scalar(leaf.shared)}")
+        if not leaf.trainable:
+            parts.append("trainable: false")
         return f"{leaf.kind}: {{{', '.join(parts)}}}" if parts else leaf.kind
 
     def fork(self, fork: Fork, context: list[Expr], indent: str) -> list[str]:
