@@ -132,13 +132,14 @@ class AxisRF:
         return periodic(self.jump, phases)
 
     def _extent(self, first: int, last: int, step: int, period: int) -> Span:
-        """The input pixels outputs first, first + step, ..., last read together: from the first
-        that reads any to the last that does (after `period` of them the pattern repeats, so no
-        more are looked at)."""
+        """The input pixels outputs first, first + step, ..., last read together. Spans need not
+        grow with the position (a transposed conv dilated past its stride reads backwards), but a
+        period later each has moved forward by period·jump: the lowest pixel is among the first
+        `period` outputs' spans, the highest among the last `period`'s."""
         taps = range(first, last + 1, step)
-        low = next((s[0] for p in taps[:period] if (s := self.span(p))), None)
-        high = next((s[1] for p in reversed(taps[-period:]) if (s := self.span(p))), None)
-        return None if low is None or high is None else (low, high)
+        lows = [s[0] for p in taps[:period] if (s := self.span(p))]
+        highs = [s[1] for p in taps[-period:] if (s := self.span(p))]
+        return (min(lows), max(highs)) if lows and highs else None
 
 
 def periodic(jump: Exact, phases: list[Span]) -> AxisRF:
