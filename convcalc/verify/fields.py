@@ -199,10 +199,10 @@ def _compare(
     engine = tuple(int(a.size) for a in rf)
     largest = [0] * len(rf)
     problems: list[str] = []
-    # A probe whose field lies wholly in the padding along one axis (or that reads no input at
-    # all, as some outputs of a transposed conv) sees no input, so its gradient is empty along
-    # every axis: that is the engine's answer too, not a disagreement.
-    dark = [extent is None and any(_expected(a, p, n) is None for a, p, n in zip(rf, position, spatial))
+    # A probe whose gradient is empty everywhere (its field lies in some layer's padding along one
+    # axis, or it reads no input at all, as some outputs of a transposed conv) agrees with the
+    # engine unless the engine put its field wholly inside the input along every axis.
+    dark = [extent is None and not all(_inside(a, p, n, exact) for a, p, n in zip(rf, position, spatial))
             for position, extent in zip(positions, extents)]
     for axis, (a, n) in enumerate(zip(rf, spatial)):
         for position, extent, padding_only in zip(positions, extents, dark):
@@ -212,14 +212,12 @@ def _compare(
             p = position[axis]
             if seen is not None:
                 largest[axis] = max(largest[axis], seen[1] - seen[0] + 1)
-            reads = a.span(p)
             expected = _expected(a, p, n)
             # A field that reaches the input's edge may also reach a layer's padding or the rows
             # a floor dropped on the way, which no gradient sees: there the measured field lies
             # within the engine's; one inside the input is the engine's exactly.
             within = seen is None or (expected is not None and expected[0] <= seen[0] and seen[1] <= expected[1])
-            exact_needed = exact and reads is not None and 0 < reads[0] and reads[1] < n - 1
-            if (seen != expected) if exact_needed else not within:
+            if (seen != expected) if _inside(a, p, n, exact) else not within:
                 problems.append(
                     f"output {p} along axis {axis + 1}: engine said input {_span(expected)}, "
                     f"PyTorch's gradient reaches {_span(seen)}"
@@ -229,6 +227,12 @@ def _compare(
     if problems:
         problem = f"receptive field: {problems[0]}"
     return FieldCheck(engine, tuple(largest), problem)
+
+
+def _inside(a: AxisRF, p: int, n: int, exact: bool) -> bool:
+    """Whether output `p`'s field lies inside the input, off its edges, where it must be exact."""
+    reads = a.span(p)
+    return exact and reads is not None and 0 < reads[0] and reads[1] < n - 1
 
 
 def _expected(a: AxisRF, p: int, n: int) -> tuple[int, int] | None:
