@@ -40,3 +40,28 @@ def test_a_deleted_builder_is_caught(monkeypatch):
 
     monkeypatch.setattr(Tanh, "to_torch", LayerKind.to_torch)
     assert not Tanh.has_torch_builder() and not Tanh.torch_reason
+
+
+def test_the_registry_knows_where_each_spelling_lives():
+    """`registry.HOMES` (which family module to import for a spelling, so a spec loads only the
+    families it uses) lists exactly the spellings each family module registers."""
+    from convcalc.layers import registry
+
+    kinds()  # every family imported
+    registered = {key: entry.kind.__module__ for key, entry in registry._REGISTRY.items()}
+    homes = {name: f"convcalc.layers.{module}" for module, names in registry.HOMES.items() for name in names.split()}
+    assert registered == homes
+
+
+def test_a_spec_imports_only_the_families_it_uses():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, convcalc\n"
+        "convcalc.analyze('input: [3, 8, 8]\\nlayers:\\n  - conv: {out: 4, kernel: 3}\\n  - relu\\n')\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('convcalc.layers.')))\n"
+    )
+    loaded = set(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split())
+    assert {"convcalc.layers.conv", "convcalc.layers.activation"} <= loaded
+    assert not loaded & {"convcalc.layers.pool", "convcalc.layers.composite", "convcalc.layers.resize", "convcalc.layers.pad"}
