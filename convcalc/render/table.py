@@ -11,7 +11,7 @@ table's full width (the CLI sizes its console by `__rich_measure__`), so nothing
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rich import box
 from rich.cells import cell_len
@@ -52,14 +52,24 @@ class SummaryTable:
 
     report: Report
     columns: tuple[str, ...] = DEFAULT_COLUMNS
+    # each column's cells and width, full and short, worked out once: laying out reads them often
+    _memo: dict[tuple[str, bool], list[str]] = field(default_factory=dict, compare=False, repr=False)
+    _widths: dict[tuple[str, bool], int] = field(default_factory=dict, compare=False, repr=False)
 
     def _cells(self, key: str, short: bool) -> list[str]:
         column = COLUMNS[key]
-        cell = column.short if short and column.short else column.cell
-        return [cell(layer, self.report) for layer in self.report.layers]
+        short = bool(short and column.short)
+        cells = self._memo.get((key, short))
+        if cells is None:
+            cell = column.short if short and column.short else column.cell
+            cells = self._memo[key, short] = [cell(layer, self.report) for layer in self.report.layers]
+        return cells
 
     def _width(self, key: str, short: bool) -> int:
-        return max([cell_len(COLUMNS[key].header), *(cell_len(c) for c in self._cells(key, short))])
+        width = self._widths.get((key, short))
+        if width is None:
+            width = self._widths[key, short] = max([cell_len(COLUMNS[key].header), *map(cell_len, self._cells(key, short))])
+        return width
 
     def layout(self, width: int) -> Layout:
         """Give up room in `FIT_STEPS` order until the table fits in `width` (or nothing is left to give)."""
@@ -85,23 +95,37 @@ class SummaryTable:
     def natural_width(self) -> int:
         return table_width([self._width(key, False) for key in self.columns])
 
-    def table(self, layout: Layout) -> Table:
+    def table(self, layout: Layout, console: Console | None = None, options: ConsoleOptions | None = None) -> Table:
+        """The Rich table of `layout`. Given the console it is drawn on, each cell is made a `Text`
+        once, as Rich itself would make it from the string (markup, emoji, no highlighting), and
+        each column that never wraps gets the width Rich would measure for it: Rich would
+        otherwise turn every string into a `Text` twice and measure every cell, for the same result."""
         table = Table(title=self.report.name, box=box.SIMPLE_HEAD)
+        cells: list[list[str | Text]] = []
         for key in layout.columns:
             column = COLUMNS[key]
+            strings = self._cells(key, key in layout.short)
+            texts: list[str | Text] = list(strings)
+            width = None
+            if console is not None and options is not None:
+                rendered = [console.render_str(cell, markup=options.markup, highlight=False) for cell in strings]
+                texts = list(rendered)
+                if key != "name":
+                    header = console.render_str(column.header, markup=options.markup, highlight=False)
+                    width = max(_widest_line(text) for text in [header, *rendered])
             # The name may wrap (never be cut) when nothing else is left to give; numbers never wrap.
             table.add_column(
                 column.header, justify="right" if column.numeric else "left",
-                no_wrap=key != "name", overflow="fold",
+                no_wrap=key != "name", overflow="fold", width=width,
             )
-        cells = [self._cells(key, key in layout.short) for key in layout.columns]
+            cells.append(texts)
         for row, layer in enumerate(self.report.layers):
             table.add_row(*(column[row] for column in cells), style="yellow" if warned(layer) else None)
         return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         layout = self.layout(options.max_width)
-        yield self.table(layout)
+        yield self.table(layout, console, options)
         yield from _fit_note(layout, options.max_width)
         totals = Table.grid(padding=(0, 2))
         totals.add_column(style="bold", overflow="fold")
@@ -117,6 +141,12 @@ class SummaryTable:
         """Full width is the table's own; the prose below wraps to whatever width it gets."""
         least = self.layout(0)
         return Measurement(table_width([self._width(k, k in least.short) for k in least.columns]), self.natural_width())
+
+
+def _widest_line(text: Text) -> int:
+    """A `Text`'s widest line, as Rich measures it (`Text.__rich_measure__`'s maximum)."""
+    lines = text.plain.splitlines()
+    return max(cell_len(line) for line in lines) if lines else 0
 
 
 def _fit_note(layout: Layout, width: int) -> Iterator[Text]:
