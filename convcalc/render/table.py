@@ -96,27 +96,30 @@ class SummaryTable:
         return table_width([self._width(key, False) for key in self.columns])
 
     def table(self, layout: Layout, console: Console | None = None, options: ConsoleOptions | None = None) -> Table:
-        """The Rich table of `layout`. Given the console it is drawn on, each cell is made a `Text`
-        once, as Rich itself would make it from the string (markup, emoji, no highlighting), and
-        each column that never wraps gets the width Rich would measure for it: Rich would
-        otherwise turn every string into a `Text` twice and measure every cell, for the same result."""
-        table = Table(title=self.report.name, box=box.SIMPLE_HEAD)
-        cells: list[list[str | Text]] = []
+        """The Rich table of `layout`. Given the console it is drawn on, the title, headers and
+        cells are made `Text`s once, as Rich itself would make them from the strings, and each
+        column that never wraps gets the width Rich would measure for it: Rich would otherwise
+        turn every string into a `Text` twice and measure every cell, for the same result."""
+        title: str | Text = self.report.name
+        if console is not None and options is not None:
+            title = _text(console, options, self.report.name, "table.title")
+        table = Table(title=title, box=box.SIMPLE_HEAD)
+        cells: list[list[str] | list[Text]] = []
         for key in layout.columns:
             column = COLUMNS[key]
             strings = self._cells(key, key in layout.short)
-            texts: list[str | Text] = list(strings)
+            header: str | Text = column.header
+            texts: list[str] | list[Text] = strings
             width = None
             if console is not None and options is not None:
-                rendered = [console.render_str(cell, markup=options.markup, highlight=False) for cell in strings]
-                texts = list(rendered)
+                header = _text(console, options, column.header)
+                texts = [_text(console, options, cell) for cell in strings]
                 if key != "name":
-                    header = console.render_str(column.header, markup=options.markup, highlight=False)
-                    width = max(_widest_line(text) for text in [header, *rendered])
+                    width = max(_widest_line(text) for text in [header, *texts])
             # The name may wrap (never be cut) when nothing else is left to give; numbers never wrap.
             table.add_column(
-                column.header, justify="right" if column.numeric else "left",
-                no_wrap=key != "name", overflow="fold", width=width,
+                header, justify="right" if column.numeric else "left", no_wrap=key != "name", overflow="fold",
+                width=width,
             )
             cells.append(texts)
         for row, layer in enumerate(self.report.layers):
@@ -131,7 +134,7 @@ class SummaryTable:
         totals.add_column(style="bold", overflow="fold")
         totals.add_column(overflow="fold")  # a number too long for a narrow terminal folds, never '…'
         for label, value in total_lines(self.report):
-            totals.add_row(label, value)
+            totals.add_row(_text(console, options, label), _text(console, options, value))
         yield totals
         # The diagnostics themselves go to stderr with their file:line:col, as in every format
         # (`render.dispatch.diagnostic_lines`); the table only marks the rows they concern.
@@ -141,6 +144,16 @@ class SummaryTable:
         """Full width is the table's own; the prose below wraps to whatever width it gets."""
         least = self.layout(0)
         return Measurement(table_width([self._width(k, k in least.short) for k in least.columns]), self.natural_width())
+
+
+def _text(console: Console, options: ConsoleOptions, text: str, style: str = "") -> Text:
+    """The `Text` Rich makes of a string in a table (`console.render_str(text, style=style,
+    highlight=False)`). A string with no markup (`[`) and no emoji code (`:`), as nearly every
+    cell is, becomes `Text(text, style=style)` there whatever the console's settings: made here
+    directly, without Rich's markup parser or the emoji table it imports."""
+    if "[" in text or ":" in text:
+        return console.render_str(text, style=style, markup=options.markup, highlight=False)
+    return Text(text, style=style)
 
 
 def _widest_line(text: Text) -> int:
