@@ -6,7 +6,7 @@ multiply-accumulates), but it moves the receptive field exactly as a convolution
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -24,7 +24,7 @@ from convcalc.layers.args import (
     positive_axes,
     positive_number,
 )
-from convcalc.layers.kind import LayerKind, TorchBuild
+from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, spatial_rank
 from convcalc.layers.torch_modules import same_pool
@@ -100,7 +100,7 @@ def _sliding_pool(x: TensorInfo, rank: int, family: str, window: Window) -> Outc
 
 
 @register("maxpool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class MaxPool(LayerKind):
     """Max pooling (torch.nn.MaxPool1d/2d/3d); stride defaults to the kernel size.
 
@@ -137,7 +137,7 @@ class MaxPool(LayerKind):
 
 
 @register("avgpool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class AvgPool(LayerKind):
     """Average pooling (torch.nn.AvgPool1d/2d/3d); stride defaults to the kernel size.
 
@@ -175,7 +175,7 @@ class AvgPool(LayerKind):
 
 
 @register("lppool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class LPPool(LayerKind):
     """Power-average pooling (torch.nn.LPPool1d/2d/3d): (Σ x^p)^(1/p) over each window, p = norm_type.
 
@@ -238,7 +238,7 @@ def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: OutputSiz
 
 
 @register("adaptiveavgpool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class AdaptiveAvgPool(LayerKind):
     """Adaptive average pooling (torch.nn.AdaptiveAvgPool1d/2d/3d): a fixed output size."""
 
@@ -255,7 +255,7 @@ class AdaptiveAvgPool(LayerKind):
 
 
 @register("adaptivemaxpool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class AdaptiveMaxPool(LayerKind):
     """Adaptive max pooling (torch.nn.AdaptiveMaxPool1d/2d/3d): a fixed output size."""
 
@@ -272,7 +272,7 @@ class AdaptiveMaxPool(LayerKind):
 
 
 @register("globalavgpool")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class GlobalAvgPool(LayerKind):
     """Global average pooling: every spatial axis to 1 (AdaptiveAvgPool with output size 1)."""
 
@@ -288,7 +288,7 @@ class GlobalAvgPool(LayerKind):
 
 
 @register("globalmaxpool")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class GlobalMaxPool(LayerKind):
     """Global max pooling: every spatial axis to 1 (AdaptiveMaxPool with output size 1)."""
 
