@@ -346,9 +346,9 @@ def _read_plain(callback: Callable[..., Any], args: list[str]) -> dict[str, Any]
             values[name] = True
             continue
         if not equals:
-            if not rest or (rest[0].startswith("-") and rest[0] != "-"):
+            if not rest:
                 return None
-            attached = rest.pop(0)
+            attached = rest.pop(0)  # as click: the next word, whatever it looks like (--columns -kind)
         ok, values[name] = _plain_value(kind, attached, settings)
         if not ok:
             return None
