@@ -14,7 +14,6 @@ from __future__ import annotations
 import atexit
 import gc
 import sys
-from importlib import import_module
 from typing import Any
 
 from convcalc.cli import app as _commands  # no typer: the shared options, the boundary, the registry
@@ -34,7 +33,7 @@ def __getattr__(name: str) -> Any:
     if name != "app":
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     for module in _COMMAND_MODULES:
-        import_module(f"{__name__}.{module}")
+        __import__(f"{__name__}.{module}")  # an import statement's path: `python -X importtime` lists it
     built = globals()["app"] = _commands.typer_app()
     return built
 
@@ -54,7 +53,7 @@ def main() -> None:
     gc.disable()
     try:
         for module in _PLAIN_MODULES:
-            import_module(f"{__name__}.{module}")
+            __import__(f"{__name__}.{module}")
         if not _commands.run_plain(sys.argv[1:]):
             __getattr__("app")(prog_name="convcalc")
     finally:

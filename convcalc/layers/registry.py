@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
 from typing import TypeVar
 
 from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
@@ -93,7 +92,7 @@ def _load(module: str) -> None:
     """Import a family module (its kinds register themselves) and make sure the current registry
     holds what it registered."""
     name = f"convcalc.layers.{module}"
-    import_module(name)
+    __import__(name)  # an import statement's own path (`python -X importtime` lists it; import_module it does not)
     for key, entry in _REGISTERED.get(name, ()):
         _REGISTRY.setdefault(key, entry)
 
