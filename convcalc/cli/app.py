@@ -1,61 +1,86 @@
-"""The typer app, the options every command shares, and the one error boundary.
+"""The options every command shares, the one error boundary, the commands, and the typer app.
 
-Command modules (`summary`, `verify`, `teach`) register on `app` with `@command()`, which puts
-each command behind `guarded`: a `ConvcalcError` raised anywhere below becomes its rendered
-message on stderr and its exit code, and a command that returns an `ExitCode` exits with it.
-This package is the only place that prints.
+Command modules register with `@command()`, which puts each command behind `guarded`: a
+`ConvcalcError` raised anywhere below becomes its rendered message on stderr and its exit code,
+and a command that returns an `ExitCode` exits with it. This package is the only place that prints.
+
+Nothing here imports typer until it is needed. `Option` and `Argument` take typer's arguments and
+keep them as data; `app`, the typer app, is built the first time it is asked for (the package
+imports every command module first) and hands them to typer then. A command declared that way
+(`summary`, `kinds`) runs without typer when its command line is plain (`run_plain`): typer's
+import and its building of every command's parser cost more than the whole `summary --format
+json` of ResNet-50 otherwise does. Any other command line goes to typer, which reads it, words its
+errors and prints the help, so neither can differ between the two paths.
 """
 
 from __future__ import annotations
 
+import codecs
 import functools
+import inspect
+import io
 import os
 import re
 import sys
+import typing
 from collections.abc import Callable
 from contextvars import ContextVar
 from enum import Enum
 from typing import TYPE_CHECKING, Any, ParamSpec
 
-import typer
-from typer.core import TyperCommand
-
 from convcalc.errors import ConvcalcError, ExitCode
 
 if TYPE_CHECKING:
+    import typer
     from rich.console import RenderableType
 
-app = typer.Typer(
-    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Shapes, parameters, MACs, memory and receptive fields of CNNs, from a spec.",
-)
+
+class Param:
+    """A parameter declared with `Option` or `Argument`: typer's arguments, held until typer is needed."""
+
+    __slots__ = ("argument", "decls", "default", "settings")
+
+    def __init__(self, argument: bool, default: Any, decls: tuple[str, ...], settings: dict[str, Any]) -> None:
+        self.argument = argument
+        self.default = default
+        self.decls = decls
+        self.settings = settings
+
+    def for_typer(self) -> Any:
+        import typer
+
+        if self.argument:
+            return typer.Argument(self.default, *self.decls, **self.settings)
+        return typer.Option(self.default, *self.decls, **self.settings)
+
+
+def Option(default: Any, *decls: str, **settings: Any) -> Any:
+    """`typer.Option(default, *decls, **settings)`, without importing typer (see the module docstring)."""
+    return Param(False, default, decls, settings)
+
+
+def Argument(default: Any, *decls: str, **settings: Any) -> Any:
+    """`typer.Argument(default, *decls, **settings)`, without importing typer."""
+    return Param(True, default, decls, settings)
 
 
 def _version(value: bool) -> None:
     if value:
+        import typer
+
         from convcalc import __version__
 
-        typer.echo(f"convcalc {__version__}")
+        echo(f"convcalc {__version__}")
         raise typer.Exit()
 
 
-@app.callback()
 def _main(
-    version: bool = typer.Option(
+    version: bool = Option(
         False, "--version", callback=_version, is_eager=True, help="Print convcalc's version and exit."
     ),
 ) -> None:
     """Shapes, parameters, MACs, memory and receptive fields of CNNs, from a spec."""
 
-
-class _Command(TyperCommand):
-    """Usage lines as people write them: `convcalc check [OPTIONS] PATHS...`, not typer's
-    `{paths}...` (its braces mark a required argument, a notation few readers know)."""
-
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:  # typer's vendored click.Context
-        return [re.sub(r"\{([^{}]*)\}", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
 
 P = ParamSpec("P")
 
@@ -94,13 +119,13 @@ class FailOn(str, Enum):
     info = "info"
 
 
-LANG = typer.Option(Lang.en, "--lang", help="Language of the explanation: en or zh (中文).")
-BATCH = typer.Option(None, "--batch", "-b", min=1, help="Batch size (default: the spec's, or 1).")
-FAIL_ON = typer.Option(
+LANG = Option(Lang.en, "--lang", help="Language of the explanation: en or zh (中文).")
+BATCH = Option(None, "--batch", "-b", min=1, help="Batch size (default: the spec's, or 1).")
+FAIL_ON = Option(
     FailOn.error, "--fail-on",
     help="Exit 1 when a diagnostic at this level or above is found: error (default), warning, or info (any).",
 )
-STRICT = typer.Option(
+STRICT = Option(
     False, "--strict",
     help="A non-whole (N + 2P − F)/S + 1 that leaves input rows or columns unread (a warning) is an error; "
     "one that only skips padding (info) is not. --fail-on warning fails on every warning.",
@@ -128,12 +153,20 @@ def errors_as_json(on: bool = True) -> None:
     _JSON_ERRORS.set(on)
 
 
+def _typer_signal(error: Exception) -> bool:
+    """typer's own way out (`typer.Exit`, `typer.Abort`), raised in a command: not a bug. Only a
+    process that has imported typer can raise one."""
+    typer = sys.modules.get("typer")
+    return typer is not None and isinstance(error, (typer.Exit, typer.Abort))
+
+
 def guarded(func: Callable[P, ExitCode | None]) -> Callable[P, None]:
     """The error boundary: run a command, map a `ConvcalcError` to stderr text and its exit code.
 
     A command returns None (exit 0) or an `ExitCode` (e.g. FAILED when the answer is "no").
     Anything else that escapes is a bug in convcalc: it is reported as one, with its own exit
-    code, never as a bare traceback (CONVCALC_DEBUG=1 lets the traceback through).
+    code, never as a bare traceback (CONVCALC_DEBUG=1 lets the traceback through). The exit is
+    `SystemExit`, which typer (click) lets through unchanged, so the boundary needs no typer.
     """
 
     @functools.wraps(func)
@@ -145,46 +178,250 @@ def guarded(func: Callable[P, ExitCode | None]) -> Callable[P, None]:
             if _JSON_ERRORS.get():  # --format json: scripts read the error from stdout too
                 from convcalc.render.to_json import error_json
 
-                typer.echo(error_json(error), nl=False)
-            typer.echo(error.render(), err=True)
-            raise typer.Exit(int(error.exit_code)) from None
-        except (typer.Exit, typer.Abort):  # typer's own way out: not a bug
-            raise
+                echo(error_json(error), newline=False)
+            echo(error.render(), err=True)
+            raise SystemExit(int(error.exit_code)) from None
         except BrokenPipeError:  # `convcalc kinds | head`: the reader has all it wanted
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
-            raise typer.Exit(0) from None
+            raise SystemExit(0) from None
         except Exception as bug:
-            if os.environ.get("CONVCALC_DEBUG") == "1":
+            if _typer_signal(bug) or os.environ.get("CONVCALC_DEBUG") == "1":
                 raise
-            typer.echo(internal_error_text(bug, sys.argv), err=True)
-            raise typer.Exit(int(ExitCode.INTERNAL)) from None
+            echo(internal_error_text(bug, sys.argv), err=True)
+            raise SystemExit(int(ExitCode.INTERNAL)) from None
         finally:
             _JSON_ERRORS.reset(token)
         if code:  # ExitCode.OK is 0
-            raise typer.Exit(int(code))
+            raise SystemExit(int(code))
 
     return run
 
 
+# Every command registered so far: its name (None: typer's, from the function) and its guarded callback.
+_COMMANDS: list[tuple[str | None, Callable[..., None]]] = []
+_BUILT: list[typer.Typer] = []  # the typer app, once built
+
+
 def command(name: str | None = None) -> Callable[[Callable[P, ExitCode | None]], Callable[P, ExitCode | None]]:
-    """Register a command on `app`, behind the error boundary; the function itself is returned as is."""
+    """Register a command, behind the error boundary; the function itself is returned as is."""
 
     def register(func: Callable[P, ExitCode | None]) -> Callable[P, ExitCode | None]:
-        app.command(name, cls=_Command)(guarded(func))
+        callback = guarded(func)
+        _COMMANDS.append((name, callback))
+        if _BUILT:
+            _add(_BUILT[0], name, callback)
         return func
 
     return register
 
 
-def echo(text: str, *, newline: bool = True) -> None:
-    """Data to stdout."""
-    typer.echo(text, nl=newline)
+def _for_typer(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """`callback` with its `Option` and `Argument` declarations as typer's (its `__signature__`,
+    which typer reads; `inspect.signature` follows `guarded`'s wrapper to the command itself)."""
+    signature = inspect.signature(callback)
+    parameters = [
+        p.replace(default=p.default.for_typer()) if isinstance(p.default, Param) else p
+        for p in signature.parameters.values()
+    ]
+    callback.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    return callback
+
+
+@functools.cache
+def _command_class() -> type[Any]:
+    from typer.core import TyperCommand
+
+    class Command(TyperCommand):
+        """Usage lines as people write them: `convcalc check [OPTIONS] PATHS...`, not typer's
+        `{paths}...` (its braces mark a required argument, a notation few readers know)."""
+
+        def collect_usage_pieces(self, ctx: Any) -> list[str]:  # typer's vendored click.Context
+            return [re.sub(r"\{([^{}]*)\}", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
+
+    return Command
+
+
+def _add(app: typer.Typer, name: str | None, callback: Callable[..., None]) -> None:
+    app.command(name, cls=_command_class())(_for_typer(callback))
+
+
+def typer_app() -> typer.Typer:
+    """The typer app with every command registered (and each one registered later), built once.
+
+    The package (`convcalc.cli`) calls this after importing every command module, in --help's order."""
+    if not _BUILT:
+        import typer
+
+        built = typer.Typer(
+            add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
+            no_args_is_help=True,
+            pretty_exceptions_enable=False,
+            help="Shapes, parameters, MACs, memory and receptive fields of CNNs, from a spec.",
+        )
+        built.callback()(_for_typer(_main))
+        _BUILT.append(built)
+        for name, callback in _COMMANDS:
+            _add(built, name, callback)
+    return _BUILT[0]
+
+
+def __getattr__(name: str) -> Any:
+    """`app`: the typer app with every command, which the package (it lists the command modules) builds."""
+    if name == "app":
+        return sys.modules[__name__.rpartition(".")[0]].app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ---------------------------------------------------------------- plain command lines, without typer
+
+
+def _plain_kind(hint: Any) -> Any:
+    """How a plain command line gives a value of this type: "flag", str, int, an Enum class, or
+    "many" (a list of strings); None: a type this reader leaves to typer."""
+    args = typing.get_args(hint)
+    if args and type(None) in args and len(args) == 2:  # X | None
+        hint = args[0] if args[1] is type(None) else args[1]
+    if hint is bool:
+        return "flag"
+    if hint in (str, int) or (isinstance(hint, type) and issubclass(hint, Enum)):
+        return hint
+    if typing.get_origin(hint) is list and typing.get_args(hint) == (str,):
+        return "many"
+    return None
+
+
+_PLAIN_SETTINGS = {"help", "metavar", "show_default", "min", "max", "hidden", "rich_help_panel"}
+
+
+def _plain_value(kind: Any, text: str, settings: dict[str, Any]) -> tuple[bool, Any]:
+    """`text` as typer converts it for a parameter of this kind; (False, None) where typer would
+    refuse it (and say why)."""
+    if kind is str:
+        return True, text
+    if kind is int:
+        try:
+            number = int(text)  # click's INT is int(text)
+        except ValueError:
+            return False, None
+        low, high = settings.get("min"), settings.get("max")
+        return (low is None or number >= low) and (high is None or number <= high), number
+    members = {str(member.value): member for member in kind}  # an Enum: its values, case as written
+    return text in members, members.get(text)
+
+
+def _read_plain(callback: Callable[..., Any], args: list[str]) -> dict[str, Any] | None:
+    """The keyword arguments typer would call `callback` with for `args`, or None when the command
+    line is not plain: an option or form this reader does not know (`-qf json`, `--`, `--help`),
+    a value typer would refuse, or a parameter declared some other way. None costs nothing but
+    typer's start-up: typer then reads the line itself."""
+    hints = typing.get_type_hints(callback)
+    values: dict[str, Any] = {}
+    options: dict[str, tuple[str, Any, dict[str, Any]]] = {}
+    positional: list[tuple[str, Any, Param]] = []
+    for name, parameter in inspect.signature(callback).parameters.items():
+        declared, kind = parameter.default, _plain_kind(hints.get(name))
+        if not isinstance(declared, Param) or kind is None or not set(declared.settings) <= _PLAIN_SETTINGS:
+            return None
+        if declared.argument:
+            if declared.decls or kind == "flag" or (kind == "many" and positional):
+                return None
+            positional.append((name, kind, declared))
+            continue
+        if kind == "many" or not declared.decls or any("/" in d or not d.startswith("-") for d in declared.decls):
+            return None
+        values[name] = declared.default
+        options.update((decl, (name, kind, declared.settings)) for decl in declared.decls)
+    given: list[str] = []
+    rest = list(args)
+    while rest:
+        token = rest.pop(0)
+        if token == "-" or not token.startswith("-"):
+            given.append(token)
+            continue
+        key, equals, attached = token.partition("=") if token.startswith("--") else (token, "", "")
+        if key not in options or (equals and options[key][1] == "flag"):
+            return None
+        name, kind, settings = options[key]
+        if kind == "flag":
+            values[name] = True
+            continue
+        if not equals:
+            if not rest:
+                return None
+            attached = rest.pop(0)  # as click: the next word, whatever it looks like (--columns -kind)
+        ok, values[name] = _plain_value(kind, attached, settings)
+        if not ok:
+            return None
+    for name, kind, declared in positional:
+        if kind == "many":
+            if not given and declared.default is ...:
+                return None
+            values[name], given = list(given), []
+        elif given:
+            ok, values[name] = _plain_value(kind, given.pop(0), declared.settings)
+            if not ok:
+                return None
+        elif declared.default is ...:
+            return None
+        else:
+            values[name] = declared.default
+    return None if given else values
+
+
+def run_plain(argv: list[str]) -> bool:
+    """Run a command line here, without typer, when typer would read it the same way (see
+    `_read_plain`); False when it is typer's to run. Shell completion, Windows (typer expands
+    wildcards there) and a command with a parameter of another kind are always typer's."""
+    if not argv or os.environ.get("_CONVCALC_COMPLETE") or sys.platform.startswith("win"):
+        return False
+    found = [callback for name, callback in _COMMANDS if (name or callback.__name__.lower().replace("_", "-")) == argv[0]]
+    values = _read_plain(found[-1], argv[1:]) if found else None
+    if values is None:
+        return False
+    try:
+        found[-1](**values)
+    except KeyboardInterrupt:  # as click: exit 130, no traceback
+        raise SystemExit(130) from None
+    return True
+
+
+def _plain_stream(stream: Any) -> bool:
+    """click.echo writes to this stream as it is: a text stream with its encoding (not ASCII) and
+    its errors set. Any other stream click rewraps, so echo leaves it to click."""
+    if not isinstance(stream, io.TextIOWrapper) or stream.errors is None:
+        return False
+    try:
+        return codecs.lookup(stream.encoding).name != "ascii"
+    except LookupError:
+        return False
+
+
+def _write(text: str, err: bool) -> None:
+    """What `typer.echo(text, nl=False, err=err)` (click.echo) does, without importing typer where
+    click would write the text as it is: no ANSI escape in it (click strips them when the stream
+    is no terminal) and a plain text stream, on POSIX. Anything else is click's to write."""
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:  # no stream attached (pythonw): click writes nothing either
+        return
+    if "\x1b" in text or sys.platform.startswith("win") or not _plain_stream(stream):
+        import typer
+
+        typer.echo(text, nl=False, err=err)
+        return
+    if text:
+        stream.write(text)
+    stream.flush()
+
+
+def echo(text: str, *, newline: bool = True, err: bool = False) -> None:
+    """Data to stdout (`err`: a message to stderr)."""
+    _write(text + "\n" if newline else text, err)
 
 
 def warn(lines: list[str]) -> None:
     """Diagnostics to stderr, one per line, so `--format json | jq` sees only data."""
     for line in lines:
-        typer.echo(line, err=True)
+        _write(line + "\n", True)
 
 
 def show(output: str | RenderableType) -> None:
@@ -195,7 +432,7 @@ def show(output: str | RenderableType) -> None:
     piped output is stable and never shaped by a terminal that only stderr is attached to.
     """
     if isinstance(output, str):
-        typer.echo(output, nl=False)
+        _write(output, False)
         return
     from rich.console import Console
     from rich.measure import Measurement

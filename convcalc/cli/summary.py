@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import typer
-
 from convcalc.cli.app import (
     BATCH,
     FAIL_ON,
     STRICT,
+    Argument,
     Dtype,
     FailOn,
     Format,
     Optimizer,
+    Option,
     command,
     echo,
     errors_as_json,
@@ -23,30 +23,30 @@ from convcalc.errors import ExitCode, UsageError, fails
 
 @command()
 def summary(
-    items: list[str] = typer.Argument(
+    items: list[str] = Argument(
         ..., metavar="SPEC... | LAYER...", show_default=False,
         help="Spec files (YAML; - reads one from stdin), each summarised in turn; or layer strings with -i.",
     ),
-    input_shape: str | None = typer.Option(
+    input_shape: str | None = Option(
         None, "-i", "--input", metavar="CxHxW",
         help="Input shape without batch: the input of layer strings, or a replacement for each spec's input.",
     ),
-    fmt: Format = typer.Option(Format.table, "--format", "-f", help="Output format."),
+    fmt: Format = Option(Format.table, "--format", "-f", help="Output format."),
     batch: int | None = BATCH,
-    dtype: Dtype = typer.Option(Dtype.float32, "--dtype", help="Element type for memory."),
-    optimizer: Optimizer = typer.Option(Optimizer.adam, "--optimizer", help="Optimizer for the training-memory estimate."),
+    dtype: Dtype = Option(Dtype.float32, "--dtype", help="Element type for memory."),
+    optimizer: Optimizer = Option(Optimizer.adam, "--optimizer", help="Optimizer for the training-memory estimate."),
     strict: bool = STRICT,
     fail_on: FailOn = FAIL_ON,
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No warnings or infos on stderr (errors still are); --fail-on still counts them."),
-    depth: int | None = typer.Option(
+    quiet: bool = Option(False, "--quiet", "-q", help="No warnings or infos on stderr (errors still are); --fail-on still counts them."),
+    depth: int | None = Option(
         None, "--depth", "-d", min=1, help="Levels of nesting to show; deeper blocks fold into one row (1: top level)."
     ),
-    columns: str | None = typer.Option(
+    columns: str | None = Option(
         None, "--columns", "-c", metavar="LIST", show_default=False,
         help="Table and Markdown columns: #, name, kind, input, output, params, params%, macs, rf, jump. "
         "A list (name,output,params) is shown as given; +input,+params% adds to the default set, -kind removes.",
     ),
-    bars: bool = typer.Option(False, "--bars", help="Table only: bar columns for activation size and params."),
+    bars: bool = Option(False, "--bars", help="Table only: bar columns for activation size and params."),
 ) -> ExitCode:
     """Per-layer table: output shape, parameters, MACs, receptive field and jump, with totals."""
     from convcalc.engine import analyze
@@ -87,7 +87,7 @@ def _summary_line(doc: str | None) -> str:
 
 @command()
 def kinds(
-    kind: str | None = typer.Argument(
+    kind: str | None = Argument(
         None, metavar="[KIND]", show_default=False, help="One kind (any spelling, e.g. conv or Conv2d): its arguments in full."
     ),
 ) -> None:

@@ -5,11 +5,10 @@ Only PReLU has parameters (one slope, or one per channel).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from convcalc.layers.args import any_int, approximate, arg, boolean, number, positive_int
-from convcalc.layers.kind import LayerKind, TorchBuild
+from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 
@@ -40,12 +39,12 @@ def _simple(family: str, module: str, summary: str, *also: str) -> type[LayerKin
     module_name = module
 
     @register(family, *also)
-    @dataclass(frozen=True, slots=True, kw_only=True)
+    @kind_dataclass(frozen=True, slots=True, kw_only=True)
     class Simple(_Elementwise):
+        __doc__ = summary
         example: ClassVar[str] = family
         module: ClassVar[str | None] = module_name
 
-    Simple.__doc__ = summary
     Simple.__name__ = Simple.__qualname__ = family.capitalize()
     return Simple
 
@@ -60,13 +59,13 @@ def _inplace_activation(family: str, module: str, summary: str) -> type[LayerKin
     module_name = module
 
     @register(family)
-    @dataclass(frozen=True, slots=True, kw_only=True)
+    @kind_dataclass(frozen=True, slots=True, kw_only=True)
     class Inplace(_Elementwise):
+        __doc__ = summary
         example: ClassVar[str] = family
         module: ClassVar[str | None] = module_name
         inplace: bool = arg(boolean, False, doc="accepted for PyTorch compatibility")
 
-    Inplace.__doc__ = summary
     Inplace.__name__ = Inplace.__qualname__ = family.capitalize()
     return Inplace
 
@@ -80,7 +79,7 @@ Mish = _inplace_activation("mish", "Mish", "Mish (torch.nn.Mish): x·tanh(softpl
 
 
 @register("gelu")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class GELU(_Elementwise):
     """GELU (torch.nn.GELU): x·Φ(x), exact or with the tanh approximation."""
 
@@ -94,7 +93,7 @@ class GELU(_Elementwise):
 
 
 @register("leakyrelu")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class LeakyReLU(_Elementwise):
     """LeakyReLU (torch.nn.LeakyReLU): x for x > 0, negative_slope·x otherwise."""
 
@@ -109,7 +108,7 @@ class LeakyReLU(_Elementwise):
 
 
 @register("elu")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class ELU(_Elementwise):
     """ELU (torch.nn.ELU): x for x > 0, alpha·(eˣ − 1) otherwise."""
 
@@ -139,7 +138,7 @@ class _AlongDim(_Elementwise):
 
 
 @register("softmax")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class Softmax(_AlongDim):
     """Softmax (torch.nn.Softmax) along `dim` (default −1, the last axis)."""
 
@@ -151,7 +150,7 @@ class Softmax(_AlongDim):
 
 
 @register("logsoftmax")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class LogSoftmax(_AlongDim):
     """LogSoftmax (torch.nn.LogSoftmax) along `dim` (default −1, the last axis)."""
 
@@ -163,7 +162,7 @@ class LogSoftmax(_AlongDim):
 
 
 @register("prelu")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class PReLU(_Elementwise):
     """PReLU (torch.nn.PReLU): a learned negative slope, shared (1) or one per channel (C)."""
 

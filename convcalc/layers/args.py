@@ -9,7 +9,6 @@ every kind reports a bad argument in the same words:
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -267,6 +266,7 @@ def _unknown_argument(
     """'conv has no argument 'strid'' with a did-you-mean, or the PyTorch name of a Keras argument."""
     hint = keras_argument_hint(key, names)
     if hint is None:
+        import difflib  # only for a did-you-mean: not loaded on every run
         close = difflib.get_close_matches(key, list(names), n=1)
         accepted = ", ".join(f.name for f in dataclasses.fields(kind)) or "none"  # type: ignore[arg-type]  # kinds are dataclasses
         hint = f"did you mean '{close[0]}'?" if close else f"{label} accepts: {accepted}"

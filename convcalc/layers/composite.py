@@ -8,7 +8,6 @@ table shows the parts and `--depth` folds them back into one row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
@@ -26,7 +25,7 @@ from convcalc.layers.args import (
     positive_int,
 )
 from convcalc.layers.conv import Conv, check_groups
-from convcalc.layers.kind import CompositeKind, LayerKind, NotCheckable, TorchBuild
+from convcalc.layers.kind import CompositeKind, LayerKind, NotCheckable, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import Expansion, LayerError, Note, Outcome, Part, TensorInfo, spatial_rank
 from convcalc.layers.window import per_axis
@@ -47,7 +46,7 @@ def _saving(ours: int, plain: int, kernels: tuple[int, ...], cin: int, cout: int
 
 
 @register("separable", "separableconv", "depthwiseseparable")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class Separable(CompositeKind):
     """Depthwise-separable convolution: a depthwise F×F conv (groups = C), then a pointwise 1×1 conv.
 
@@ -90,7 +89,7 @@ class Separable(CompositeKind):
 
 
 @register("spatialseparable")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class SpatialSeparable(CompositeKind):
     """Spatially separable convolution: an F×1 conv, then a 1×F conv (Inception's 7×1, 1×7).
 
@@ -130,7 +129,7 @@ class SpatialSeparable(CompositeKind):
         )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class DeformConvCore(LayerKind):
     """The deformable conv itself (torchvision.ops.DeformConv2d), a part of `deform_conv` only.
 
@@ -180,7 +179,7 @@ class DeformConvCore(LayerKind):
 
 
 @register("deformconv", "deformconv2d")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class DeformConv(CompositeKind):
     """Deformable convolution (Dai et al. 2017; v2, modulated: Zhu et al. 2019), as
     torchvision.ops.DeformConv2d fed by the usual offset-predicting conv.

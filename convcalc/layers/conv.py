@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd, prod
 from typing import Any, ClassVar
@@ -19,7 +18,7 @@ from convcalc.layers.args import (
     positive_axes,
     positive_int,
 )
-from convcalc.layers.kind import LayerKind, TorchBuild
+from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.rf import AxisRF, Span, periodic
 from convcalc.layers.tensor import LayerError, Note, Outcome, TensorInfo, bias_shape, check_channels, spatial_rank
@@ -47,7 +46,7 @@ def check_groups(groups: int, in_channels: int, out_channels: int) -> None:
 
 
 @register("conv", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class Conv(LayerKind):
     """Convolution: K filters of size F over C input channels (in groups).
 
@@ -166,7 +165,7 @@ def transposed_rf(a: AxisRF, w: AxisWindow) -> AxisRF:
 
 
 @register("convtranspose", "deconv", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class ConvTranspose(LayerKind):
     """Transposed convolution (torch.nn.ConvTranspose1d/2d/3d), the gradient of a convolution.
 

@@ -8,7 +8,6 @@ element, the normalise-and-scale x̂·γ + β being one multiply-accumulate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
@@ -23,7 +22,7 @@ from convcalc.layers.args import (
     optional_positive_int,
     positive_int,
 )
-from convcalc.layers.kind import LayerKind, TorchBuild
+from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import (
     LayerError,
@@ -38,7 +37,7 @@ from convcalc.layers.torch_modules import LAYER_SCALE, LAYERNORM2D
 
 
 @register("batchnorm", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class BatchNorm(LayerKind):
     """Batch normalisation over the channel axis (torch.nn.BatchNorm1d/2d/3d).
 
@@ -81,7 +80,7 @@ class BatchNorm(LayerKind):
 
 
 @register("layernorm")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class LayerNorm(LayerKind):
     """Layer normalisation over the trailing axes (torch.nn.LayerNorm).
 
@@ -121,7 +120,7 @@ class LayerNorm(LayerKind):
 
 
 @register("groupnorm")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class GroupNorm(LayerKind):
     """Group normalisation (torch.nn.GroupNorm): C channels in G groups; parameters 2C (γ and β),
     C with `bias: false`, none without affine."""
@@ -152,7 +151,7 @@ class GroupNorm(LayerKind):
 
 
 @register("layernorm2d")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class LayerNorm2d(LayerKind):
     """LayerNorm over the channels of a channel-first tensor (torchvision's LayerNorm2d, ConvNeXt's
     stem and downsampling): each position's C values are normalised together, the same as
@@ -178,7 +177,7 @@ class LayerNorm2d(LayerKind):
 
 
 @register("layerscale")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class LayerScale(LayerKind):
     """Layer scale (ConvNeXt, CaiT): the input times a learned per-channel factor γ, owned by no
     other layer. Parameters C, shaped to broadcast along `dim` (dim 1, channel-first: (C, 1, 1),
@@ -208,7 +207,7 @@ class LayerScale(LayerKind):
 
 
 @register("instancenorm", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class InstanceNorm(LayerKind):
     """Instance normalisation per sample and channel over the spatial axes (torch.nn.InstanceNorm1d/2d/3d):
     y = (x − E[x]) / √(Var[x] + ε) · γ + β.
@@ -252,7 +251,7 @@ class InstanceNorm(LayerKind):
 
 
 @register("localresponsenorm", "lrn")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class LocalResponseNorm(LayerKind):
     """Local response normalisation across channels (torch.nn.LocalResponseNorm, AlexNet's original):
     b_c = a_c · (k + α/n · Σ_{c′} a_{c′}²)^(−β), the sum over the n = `size` neighbouring channels.

@@ -10,12 +10,11 @@ reflection and replication too: the field is geometric, as a conv's over zero pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from convcalc.formats import shape_text
 from convcalc.layers.args import arg, number, pad_sizes
-from convcalc.layers.kind import LayerKind, TorchBuild
+from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, spatial_rank
 
@@ -63,7 +62,7 @@ class _Pad(LayerKind):
 
 
 @register("zeropad", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class ZeroPad(_Pad):
     """Zero padding (torch.nn.ZeroPad1d/2d/3d): out = N + P_before + P_after on each spatial axis."""
 
@@ -74,7 +73,7 @@ class ZeroPad(_Pad):
 
 
 @register("constantpad", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class ConstantPad(_Pad):
     """Constant padding (torch.nn.ConstantPad1d/2d/3d): out = N + P_before + P_after, filled with `value`."""
 
@@ -90,7 +89,7 @@ class ConstantPad(_Pad):
 
 
 @register("reflectionpad", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class ReflectionPad(_Pad):
     """Reflection padding (torch.nn.ReflectionPad1d/2d/3d): out = N + P_before + P_after, mirrored
     about the edge pixel, so each padding must be less than its axis (PyTorch: "Padding size
@@ -113,7 +112,7 @@ class ReflectionPad(_Pad):
 
 
 @register("replicationpad", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class ReplicationPad(_Pad):
     """Replication padding (torch.nn.ReplicationPad1d/2d/3d): out = N + P_before + P_after, the
     edge pixel repeated."""

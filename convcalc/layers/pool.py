@@ -6,7 +6,6 @@ multiply-accumulates), but it moves the receptive field exactly as a convolution
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -24,7 +23,7 @@ from convcalc.layers.args import (
     positive_axes,
     positive_number,
 )
-from convcalc.layers.kind import LayerKind, TorchBuild
+from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.rf import Span, check_period, periodic
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, spatial_rank
@@ -101,7 +100,7 @@ def _sliding_pool(x: TensorInfo, rank: int, family: str, window: Window) -> Outc
 
 
 @register("maxpool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class MaxPool(LayerKind):
     """Max pooling (torch.nn.MaxPool1d/2d/3d); stride defaults to the kernel size.
 
@@ -138,7 +137,7 @@ class MaxPool(LayerKind):
 
 
 @register("avgpool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class AvgPool(LayerKind):
     """Average pooling (torch.nn.AvgPool1d/2d/3d); stride defaults to the kernel size.
 
@@ -176,7 +175,7 @@ class AvgPool(LayerKind):
 
 
 @register("lppool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class LPPool(LayerKind):
     """Power-average pooling (torch.nn.LPPool1d/2d/3d): (Σ x^p)^(1/p) over each window, p = norm_type.
 
@@ -240,7 +239,7 @@ def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: OutputSiz
 
 
 @register("adaptiveavgpool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class AdaptiveAvgPool(LayerKind):
     """Adaptive average pooling (torch.nn.AdaptiveAvgPool1d/2d/3d): a fixed output size."""
 
@@ -257,7 +256,7 @@ class AdaptiveAvgPool(LayerKind):
 
 
 @register("adaptivemaxpool", ranked=True)
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class AdaptiveMaxPool(LayerKind):
     """Adaptive max pooling (torch.nn.AdaptiveMaxPool1d/2d/3d): a fixed output size."""
 
@@ -274,7 +273,7 @@ class AdaptiveMaxPool(LayerKind):
 
 
 @register("globalavgpool")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class GlobalAvgPool(LayerKind):
     """Global average pooling: every spatial axis to 1 (AdaptiveAvgPool with output size 1)."""
 
@@ -290,7 +289,7 @@ class GlobalAvgPool(LayerKind):
 
 
 @register("globalmaxpool")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class GlobalMaxPool(LayerKind):
     """Global max pooling: every spatial axis to 1 (AdaptiveMaxPool with output size 1)."""
 

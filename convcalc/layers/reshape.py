@@ -3,20 +3,19 @@ dropout and stochastic depth."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from math import prod
 from typing import Any, ClassVar
 
 from convcalc.formats import shape_text
 from convcalc.layers.args import Axes, any_int, arg, boolean, int_list, positive_int, probability, stochastic_depth_mode
-from convcalc.layers.kind import LayerKind, TorchBuild
+from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, batched_axis
 from convcalc.layers.torch_modules import PERMUTE
 
 
 @register("flatten")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class Flatten(LayerKind):
     """Flatten (torch.nn.Flatten): merge axes start_dim..end_dim (the batch axis is dim 0)."""
 
@@ -43,7 +42,7 @@ class Flatten(LayerKind):
 
 
 @register("dropout", "dropout1d", "dropout2d", "dropout3d", "alphadropout")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class Dropout(LayerKind):
     """Dropout (torch.nn.Dropout and friends): zeroes elements while training; shape kept."""
 
@@ -66,7 +65,7 @@ _DROPOUT_MODULES = {"dropout": "Dropout", "dropout1d": "Dropout1d", "dropout2d":
 
 
 @register("stochasticdepth", "droppath")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class StochasticDepth(LayerKind):
     """Stochastic depth (torchvision.ops.StochasticDepth, timm's DropPath): drops a residual
     branch per sample while training, the identity at inference. Shape kept; no parameters."""
@@ -87,7 +86,7 @@ class StochasticDepth(LayerKind):
 
 
 @register("channelshuffle")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelShuffle(LayerKind):
     """Channel shuffle (torch.nn.ChannelShuffle, ShuffleNet): C channels as G groups of C/G,
     transposed, so the next grouped conv sees every group. Shape kept; no parameters, 0 MACs."""
@@ -117,7 +116,7 @@ class ChannelShuffle(LayerKind):
 
 
 @register("permute")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class Permute(LayerKind):
     """Permute (torch.permute, torchvision's Permute): reorder the axes; `dims` counts the batch
     as 0, which must stay first. Output axis i is input axis dims[i]. ConvNeXt's

@@ -7,7 +7,6 @@ every few outputs (`AxisRF` with phases), and the jump becomes j/scale, kept exa
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -25,7 +24,7 @@ from convcalc.layers.args import (
     positive_int,
     upsample_mode,
 )
-from convcalc.layers.kind import LayerKind, TorchBuild
+from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.rf import AxisRF, Span, check_period, periodic
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, spatial_rank
@@ -65,7 +64,7 @@ def _resampling(mode: str, ratio: Fraction, align_corners: bool, inputs: int, ou
 
 
 @register("upsample", "interpolate")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class Upsample(LayerKind):
     """Upsampling (torch.nn.Upsample, F.interpolate) to a size or by a scale factor.
 
@@ -139,7 +138,7 @@ def _two_spatial_axes(x: TensorInfo, family: str) -> None:
 
 
 @register("pixelshuffle")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class PixelShuffle(LayerKind):
     """Pixel shuffle (torch.nn.PixelShuffle): (C·r², H, W) -> (C, H·r, W·r), sub-pixel upsampling."""
 
@@ -167,7 +166,7 @@ class PixelShuffle(LayerKind):
 
 
 @register("pixelunshuffle")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class PixelUnshuffle(LayerKind):
     """Pixel unshuffle (torch.nn.PixelUnshuffle): (C, H·r, W·r) -> (C·r², H, W).
 
@@ -197,7 +196,7 @@ class PixelUnshuffle(LayerKind):
 
 
 @register("crop", "centercrop")
-@dataclass(frozen=True, slots=True, kw_only=True)
+@kind_dataclass(frozen=True, slots=True, kw_only=True)
 class Crop(LayerKind):
     """Crop the spatial axes to `size`, centred unless `offset` says where to start.
 

@@ -7,7 +7,6 @@ table uses, whole, when the full one does not fit.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -131,6 +130,7 @@ ALIASES = {"index": "#", "input_shape": "input", "output_shape": "output", "perc
 def _column_key(word: str) -> str:
     key = ALIASES.get(word.lower(), word.lower())
     if key not in COLUMNS:
+        import difflib  # only for a did-you-mean: not loaded on every run
         close = difflib.get_close_matches(key, [*COLUMNS, *ALIASES], n=1)
         raise UsageError(
             f"unknown column {word!r}" + (f"; did you mean {close[0]!r}?" if close else ""),

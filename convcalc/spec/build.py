@@ -6,7 +6,6 @@ checked by the same code, named by the same rule and compare equal.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -72,6 +71,7 @@ def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
     if entry is None:
         hint = keras_kind_hint(raw.kind, normalize(raw.kind))
         if hint is None:
+            import difflib  # only for a did-you-mean: not loaded on every run
             close = difflib.get_close_matches(raw.kind.lower().replace("_", ""), spellings(), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "run 'convcalc kinds' to list every layer kind"
         raise SpecError(f"unknown layer kind '{raw.kind}'", raw.span, hint)

@@ -6,7 +6,6 @@ any value can be pointed at in an error. PyYAML's C loader is used when it was b
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -143,6 +142,7 @@ class _Reader:
         fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for key, key_node, value_node in self.mapping(root, "the spec"):
             if key not in TOP_KEYS:
+                import difflib  # only for a did-you-mean: not loaded on every run
                 close = difflib.get_close_matches(key, TOP_KEYS, n=1)
                 hint = f"did you mean '{close[0]}'?" if close else "a spec has: " + ", ".join(TOP_KEYS)
                 raise SpecError(f"unknown top-level key '{key}'", self.span(key_node), hint)
@@ -421,6 +421,7 @@ class _Reader:
                 elif key == "trainable":
                     trainable = self.trainable(arg_value)
                 elif key not in define.params:
+                    import difflib  # only for a did-you-mean: not loaded on every run
                     close = difflib.get_close_matches(key, define.params, n=1)
                     takes = ", ".join(define.params) or "no parameters"
                     hint = f"did you mean '{close[0]}'?" if close else f"'{block}' takes {takes}"
