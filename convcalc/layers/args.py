@@ -18,6 +18,7 @@ from typing import Any
 from convcalc.errors import SpecError, collected
 from convcalc.layers.keras_names import keras_argument_hint
 from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
+from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 PADDING_MODES = ("same", "valid", "tf_same", "same_upper", "same_lower")
@@ -214,6 +215,7 @@ def arg(check: Check, default: Any = REQUIRED, *, aliases: tuple[str, ...] = (),
     return dataclasses.field(default=default, metadata={"check": check, "aliases": aliases, "doc": doc})
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ArgValue:
     """A raw argument as written, with the spans of its key and its value."""

@@ -17,12 +17,14 @@ from convcalc.errors import SpecError
 from convcalc.formats import shape_text
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import TensorInfo
+from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 if TYPE_CHECKING:
     from convcalc.network import Branches
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PathEnd:
     label: str
@@ -31,6 +33,7 @@ class PathEnd:
     span: Span | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Joined:
     out: TensorInfo

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from convcalc.quick_init import quick_init
+
 Exact = int | Fraction
 
 
@@ -20,6 +22,7 @@ def exact(value: Exact) -> Exact:
     return value
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AxisRF:
     """Receptive field of the first output element along one spatial axis.

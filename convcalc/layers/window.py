@@ -12,6 +12,7 @@ from typing import TypeVar, cast
 from convcalc.formats import decimal
 from convcalc.layers.args import Axes, Padding
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
+from convcalc.quick_init import quick_init
 
 UNIT = {"length": "position", "height": "row", "width": "column", "depth": "slice"}
 
@@ -103,6 +104,7 @@ def transposed_out_len(n: int, kernel: int, stride: int, pad: int, output_paddin
     return (n - 1) * stride - 2 * pad + kernel + output_padding
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AxisWindow:
     """One axis of a sliding window, as resolved for its input: the numbers the lecture writes.
@@ -148,6 +150,7 @@ class AxisWindow:
         return max(0, self.before + self.size - ((out - 1) * self.stride + self.effective))
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Window:
     """A sliding window over every spatial axis, resolved once by the layer's rule.
