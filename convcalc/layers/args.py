@@ -241,16 +241,28 @@ def canonical_names(kind: type[KindBase]) -> dict[str, str]:
     return names
 
 
-def _fields(kind: type[KindBase]) -> dict[str, dataclasses.Field[Any]]:
-    """A kind's fields by name, worked out once per kind."""
-    found = _FIELDS.get(kind)
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """What `bind_args` reads of a kind's fields, worked out once per kind (a class's fields do
+    not change): each argument's check by PyTorch name, and the fields without a default."""
+
+    checks: dict[str, Check]
+    required: tuple[dataclasses.Field[Any], ...]
+
+
+def _declared(kind: type[KindBase]) -> _Declared:
+    found = _DECLARED.get(kind)
     if found is None:
-        found = _FIELDS[kind] = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
+        fields = dataclasses.fields(kind)  # type: ignore[arg-type]  # every registered kind is a dataclass
+        found = _DECLARED[kind] = _Declared(
+            {f.name: f.metadata["check"] for f in fields},
+            tuple(f for f in fields if f.default is dataclasses.MISSING),
+        )
     return found
 
 
 _NAMES: dict[type[KindBase], dict[str, str]] = {}
-_FIELDS: dict[type[KindBase], dict[str, dataclasses.Field[Any]]] = {}
+_DECLARED: dict[type[KindBase], _Declared] = {}
 
 
 def describe(value: Any) -> str:
@@ -283,7 +295,8 @@ def bind_args(
     Returns the instance and, for each PyTorch argument name, the span of its value.
     """
     names = canonical_names(kind)
-    fields = _fields(kind)
+    declared = _declared(kind)
+    checks = declared.checks
     values: dict[str, Any] = {}
     spans: dict[str, Span] = {}
     problems: list[SpecError] = []  # independent of each other: all are reported in one run
@@ -300,9 +313,9 @@ def bind_args(
                 "keep one spelling",
             ))
             continue
-        check: Check = fields[name].metadata["check"]
+        check = checks[name]
         try:
-            values[name] = check(raw.value)
+            values[name] = check.convert(raw.value)
         except ArgProblem as problem:
             reason = f": {problem.args[0]}" if problem.args else ""
             values[name] = None  # given, though wrong: not also reported as missing
@@ -313,12 +326,12 @@ def bind_args(
             ))
         if raw.value_span is not None:
             spans[name] = raw.value_span
-    for name, f in fields.items():
+    for f in declared.required:
         # after an unknown argument a missing one is most likely that one misspelt: said once
-        if name not in values and f.default is dataclasses.MISSING and not unknown:
+        if f.name not in values and not unknown:
             aliases = f.metadata.get("aliases", ())
             also = f" (or '{aliases[0]}')" if aliases else ""
-            problems.append(SpecError(f"{label} needs '{name}'{also}", span, f"example: {kind.example}"))
+            problems.append(SpecError(f"{label} needs '{f.name}'{also}", span, f"example: {kind.example}"))
     if problems:
         raise collected(problems)
     return kind(**values), spans
