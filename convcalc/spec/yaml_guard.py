@@ -19,6 +19,7 @@ _STANDARD = ("str", "int", "float", "bool", "null", "seq", "map")
 STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in _STANDARD)
 _ENTERING, _DONE = 1, 2
 _INT = "tag:yaml.org,2002:int"
+_STR = "tag:yaml.org,2002:str"
 _TYPED = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null"))
 _COLLECTIONS = {"tag:yaml.org,2002:seq": yaml.SequenceNode, "tag:yaml.org,2002:map": yaml.MappingNode}
 _RESOLVER = yaml.resolver.Resolver()
@@ -50,9 +51,9 @@ def _tag_name(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-def check_document(root: yaml.Node | None, source: Source) -> None:
+def check_document(root: yaml.Node | None, source: Source) -> bool:
     """Refuse non-standard tags, over-long integers, recursive aliases and alias expansion past
-    the YAML_NODES limit.
+    the YAML_NODES limit; True when aliases share some list or mapping (the nodes are no tree).
 
     One cheap pass checks every node's tag and notices whether any list or mapping is reached
     twice (only an alias can do that). Most documents have no aliases: then the nodes form a tree,
@@ -61,14 +62,28 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
     Both passes use an explicit stack: nesting depth alone never raises RecursionError here.
     """
     if root is None:
-        return
+        return False
     digits = DIGITS.value()
     seen: set[int] = set()
+    implicit: dict[str, str] = {}  # a value's tag if written untagged: the resolver (regexes) asked once per value
     shared = False
     stack = [root]
     while stack:
         node = stack.pop()
         tag = node.tag
+        value = node.value
+        if type(value) is str and (tag == _STR or tag in _TYPED):
+            # A scalar with a standard scalar tag (nearly every node): only numbers have more to check.
+            if tag != _STR:
+                if tag == _INT and len(value) > digits and len(value.lstrip("+-0").replace("_", "")) > digits:
+                    # Python refuses to convert past 4,300 digits, and no size or count needs 19
+                    DIGITS.check(len(value.lstrip("+-0")), _span(source, node), f"the number {value[:20]}…", "has")
+                own = implicit.get(value)
+                if own is None:
+                    own = implicit[value] = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+                if own != tag:
+                    _check_typed_scalar(node, source)
+            continue
         if tag not in STANDARD_TAGS:
             raise SpecError(
                 f"YAML tag '{_tag_name(tag)}' is not allowed",
@@ -80,14 +95,8 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
             written = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
             written = "a single value" if isinstance(node, yaml.ScalarNode) else written
             raise SpecError(f"YAML tag '{_tag_name(tag)}' does not fit {written}", _span(source, node), "remove the tag")
-        value = node.value
         if type(value) is str:
-            if tag == _INT and len(value.lstrip("+-0").replace("_", "")) > digits:
-                # Python refuses to convert past 4,300 digits, and no size or count needs 19
-                DIGITS.check(len(value.lstrip("+-0")), _span(source, node), f"the number {value[:20]}…", "has")
-            if tag in _TYPED and isinstance(node, yaml.ScalarNode):
-                _check_typed_scalar(node, source)
-            continue
+            continue  # a scalar with a standard tag not checked above: none is left
         key = id(node)
         if key in seen:
             shared = True
@@ -106,6 +115,7 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
             stack.extend(value)
     if shared:
         _check_aliases(root, source)
+    return shared
 
 
 def _check_aliases(root: yaml.Node, source: Source) -> None:
@@ -141,11 +151,10 @@ def _check_aliases(root: yaml.Node, source: Source) -> None:
             stack.append((child, False))
 
 
-def _check_typed_scalar(node: yaml.ScalarNode, source: Source) -> None:
+def _check_typed_scalar(node: yaml.Node, source: Source) -> None:
     """A standard tag written on a value it does not fit (`!!bool 7`, `!!float mix`) is refused
-    here; PyYAML's constructor would raise KeyError or ValueError on it later."""
-    if _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) == node.tag:  # type: ignore[no-untyped-call]
-        return  # an untagged number, bool or null, or a tag that says what the value already is
+    here; PyYAML's constructor would raise KeyError or ValueError on it later. Called only where
+    the tag is not the one the value would have untagged (`check_document` asks the resolver)."""
     try:
         _CONSTRUCTOR.construct_object(node)
     except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
@@ -190,6 +199,14 @@ def yaml_error(problem: yaml.YAMLError, source: Source) -> SpecError:
 
 def compose_checked(text: str, source: Source, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> yaml.Node | None:
     """`yaml.compose` with the checks above; a syntax error is a SpecError at its line and column."""
+    return compose_tree(text, source, loader)[0]
+
+
+def compose_tree(
+    text: str, source: Source, loader: type[yaml.SafeLoader] = yaml.SafeLoader
+) -> tuple[yaml.Node | None, bool]:
+    """`compose_checked`, and whether the nodes form a tree (no alias shares a list or mapping):
+    then a reader holds the only reference to each node, and may let go of one it has read."""
     try:
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as problem:
@@ -199,8 +216,7 @@ def compose_checked(text: str, source: Source, loader: type[yaml.SafeLoader] = y
             f"{source.name}: the YAML is nested too deeply to read (lists or mappings hundreds of levels deep)",
             hint="no spec or answer file needs that: check the brackets",
         ) from None
-    check_document(root, source)
-    return root
+    return root, not check_document(root, source)
 
 
 def load_plain(text: str, source: Source) -> object:
