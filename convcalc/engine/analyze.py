@@ -208,28 +208,29 @@ class _Walk(Visitor[TensorInfo]):
             ELEMENTS.check(activations, span, f"{name} ({kind}): its output {shape_text((self.batch, *out.shape))}")
         self.diagnostics.extend(found)
         self.spans[name] = span
+        # Positional, in LayerResult's field order: once per row, and keywords cost as much again.
         self.rows.append(
             LayerResult(
-                index=len(self.rows) + 1,
-                name=name,
-                kind=kind,
-                path=path,
-                output_shape=(self.batch, *out.shape),
-                params=params,
-                trainable_params=params if trainable else 0,
-                buffers=buffers,
-                macs=macs * self.batch,
-                activations=activations,
-                receptive_field=out.rf,
-                rf_nominal=out.nominal,
-                diagnostics=tuple(found),
-                span=span,
-                groups=self.groups,
-                shares=shares,
-                input_shape=(self.batch, *x.shape),
-                input_from=x.producer,
-                window=window,
-                rf_layout=out.layout,
+                len(self.rows) + 1,  # index
+                name,
+                kind,
+                path,
+                (self.batch, *out.shape),  # output_shape
+                params,
+                params if trainable else 0,  # trainable_params
+                buffers,
+                macs * self.batch,  # macs
+                activations,
+                out.rf,  # receptive_field
+                tuple(found) if found else (),  # diagnostics
+                span,
+                self.groups,
+                shares,
+                out.nominal,  # rf_nominal
+                (self.batch, *x.shape),  # input_shape
+                x.producer,  # input_from
+                window,
+                out.layout,  # rf_layout
             )
         )
         return TensorInfo(out.shape, out.rf, out.nominal, out.layout, name)  # `replace` would cost more than the row

@@ -17,8 +17,8 @@ Exact = int | Fraction
 
 def exact(value: Exact) -> Exact:
     """A Fraction with denominator 1 becomes an int, so whole numbers print as whole numbers."""
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return int(value)
+    if type(value) is not int and isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)  # (an int is tested first: isinstance on Fraction, an ABC, is slow)
     return value
 
 
@@ -53,6 +53,10 @@ class AxisRF:
 
         `kernel` is the effective (dilated) kernel d·(k − 1) + 1.
         """
+        size, jump, start = self.size, self.jump, self.start
+        if type(size) is int and type(jump) is int and type(start) is int and type(stride) is int and type(pad_before) is int:
+            # whole numbers throughout (every field before an upsampling layer): no Fraction to normalise
+            return AxisRF(size + (kernel - 1) * jump, jump * stride, start - pad_before * jump, self.regular)
         return AxisRF(
             size=exact(self.size + (kernel - 1) * self.jump),
             jump=exact(self.jump * stride),
