@@ -12,6 +12,7 @@ every field in `__init__`, no `__post_init__`; anything else is refused when the
 from __future__ import annotations
 
 import dataclasses
+from types import MemberDescriptorType
 from typing import Any, TypeVar
 
 C = TypeVar("C", bound=type)
@@ -33,7 +34,7 @@ def quick_init(cls: C) -> C:
         if not f.init:
             raise TypeError(f"quick_init needs every field of {cls.__name__} in __init__ ({f.name} is not)")
         setter = f"_set{number}"
-        names[setter] = cls.__dict__[f.name].__set__  # the slot's member descriptor
+        names[setter] = _slot(cls, f.name).__set__
         param = f.name
         if f.default is not dataclasses.MISSING:
             names[f"_default{number}"] = f.default
@@ -52,3 +53,14 @@ def quick_init(cls: C) -> C:
     init.__doc__ = cls.__init__.__doc__
     setattr(cls, "__init__", init)  # noqa: B010  (mypy refuses assigning a method)
     return cls
+
+
+def _slot(cls: type, name: str) -> MemberDescriptorType:
+    """The member descriptor of the slot that holds field `name` (a base class's, if inherited)."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            if not isinstance(found, MemberDescriptorType):
+                break
+            return found
+    raise TypeError(f"quick_init needs a slot for {cls.__name__}.{name}")
