@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from math import prod
+from typing import cast
 
 from convcalc.engine.collector import collector_paused
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, training_bytes
@@ -15,12 +16,13 @@ from convcalc.engine.report import GroupRef, LayerResult, Report, Totals
 from convcalc.errors import Diagnostic, SpecError
 from convcalc.formats import shape_text
 from convcalc.layers.graph import JOINS, PathEnd
-from convcalc.layers.kind import CompositeKind
+from convcalc.layers.kind import CompositeKind, LayerKind
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 from convcalc.layers.window import Window
 from convcalc.limits import ELEMENTS
 from convcalc.network import Branches, Group, LayerSpec, Network, Visitor, part_spec, walk
+from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 
@@ -70,6 +72,7 @@ def _refusal(layer: LayerSpec, label: str, problem: LayerError) -> _Refused:
     return _Refused(Refusal(layer, label, problem.message, error))
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class _Weights:
     """What a layer's weights look like, for a later layer that shares them."""
@@ -91,6 +94,7 @@ class _Walk(Visitor[TensorInfo]):
         self.groups: tuple[GroupRef, ...] = ()
         self.spans: dict[str, Span | None] = {}  # each row's place in the spec, for join errors
         self.max_elements = ELEMENTS.value()
+        self.composite: dict[type, bool] = {}  # kind class -> whether it is a CompositeKind (an ABC: slow to ask)
 
     def enter(self, group: Group, path: str) -> None:
         self.groups = (*self.groups, GroupRef(group.name, group.kind, path, group.span))
@@ -99,14 +103,18 @@ class _Walk(Visitor[TensorInfo]):
         self.groups = self.groups[:-1]
 
     def layer(self, layer: LayerSpec, x: TensorInfo, path: str) -> TensorInfo:
-        if isinstance(layer.args, CompositeKind):
-            return self.composite(layer, layer.args, x, path)
-        seen = x if x.layout is None or layer.args.layout_aware else TensorInfo(x.shape, None, x.nominal)
+        composite = self.composite.get(type(layer.args))
+        if composite is None:
+            composite = self.composite[type(layer.args)] = isinstance(layer.args, CompositeKind)
+        if composite:
+            return self.expand(layer, cast("CompositeKind", layer.args), x, path)
+        args = cast("LayerKind", layer.args)
+        seen = x if x.layout is None or args.layout_aware else TensorInfo(x.shape, None, x.nominal)
         try:
-            outcome = layer.args.infer(seen, layer.rank)
+            outcome = args.infer(seen, layer.rank)
         except LayerError as problem:
             raise _refusal(layer, layer.label, problem) from None
-        kind, family = outcome.display or layer.label, layer.args.family
+        kind, family = outcome.display or layer.label, args.family
         out = outcome.out if outcome.out.nominal or not x.nominal else replace(outcome.out, nominal=True)
         found = []
         for note in outcome.notes:
@@ -128,7 +136,7 @@ class _Walk(Visitor[TensorInfo]):
             outcome.window, layer.trainable,
         )
 
-    def composite(self, layer: LayerSpec, kind: CompositeKind, x: TensorInfo, path: str) -> TensorInfo:
+    def expand(self, layer: LayerSpec, kind: CompositeKind, x: TensorInfo, path: str) -> TensorInfo:
         """A composite kind runs as a block of its parts, named `layer.part`; its notes go on the last row."""
         try:
             expansion = kind.expand(x, layer.rank)

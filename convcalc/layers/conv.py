@@ -35,6 +35,19 @@ from convcalc.layers.window import (
 )
 
 
+def _kernel_too_large(axes: tuple[AxisWindow, ...]) -> LayerError:
+    kernels = tuple(a.kernel for a in axes)
+    effective = tuple(a.effective for a in axes)
+    described = shape_text(kernels)
+    if effective != kernels:
+        described = f"{shape_text(kernels)} (dilated to {shape_text(effective)})"
+    return LayerError(
+        f"kernel {described} is larger than the padded input {shape_text(tuple(a.padded for a in axes))}",
+        arg="kernel_size",
+        hint="use a smaller kernel, more padding, or a larger input",
+    )
+
+
 def check_groups(groups: int, in_channels: int, out_channels: int) -> None:
     """Grouped convolution splits both channel counts into `groups` equal parts."""
     for name, count in (("in_channels", in_channels), ("out_channels", out_channels)):
@@ -71,18 +84,13 @@ class Conv(LayerKind):
     def window(self, spatial: tuple[int, ...]) -> Window:
         """The geometry this conv resolves for an input of `spatial` sizes (kernel too large: an error)."""
         axes = resolve_window(spatial, self.kernel_size, self.stride, self.padding, self.dilation, kernel_one_fits_all=False)
-        if any(a.effective > a.padded for a in axes):
-            kernels = tuple(a.kernel for a in axes)
-            effective = tuple(a.effective for a in axes)
-            described = shape_text(kernels)
-            if effective != kernels:
-                described = f"{shape_text(kernels)} (dilated to {shape_text(effective)})"
-            raise LayerError(
-                f"kernel {described} is larger than the padded input {shape_text(tuple(a.padded for a in axes))}",
-                arg="kernel_size",
-                hint="use a smaller kernel, more padding, or a larger input",
-            )
-        return Window(axes, tuple(conv_out_len(a.size, a.effective, a.stride, a.before, a.after) for a in axes))
+        outputs = []
+        for a in axes:
+            effective = a.effective
+            if effective > a.padded:
+                raise _kernel_too_large(axes)
+            outputs.append(conv_out_len(a.size, effective, a.stride, a.before, a.after))
+        return Window(axes, tuple(outputs))
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         rank = spatial_rank(x, rank, "conv")
@@ -92,14 +100,15 @@ class Conv(LayerKind):
         window = self.window(x.spatial)
         out = window.outputs
         notes = non_whole_notes(window) + asymmetric_padding_note(window)
-        taps = prod(window.kernels) * (channels // self.groups)
+        kernels = window.kernels
+        taps = prod(kernels) * (channels // self.groups)
         rf = None
         if x.rf is not None:
-            rf = tuple(a.then(w.effective, w.stride, w.before) for a, w in zip(x.rf, window.axes))
+            rf = tuple([a.then(w.effective, w.stride, w.before) for a, w in zip(x.rf, window.axes)])
         return Outcome(
             out=TensorInfo((self.out_channels, *out), rf),
             weights=(
-                (self.out_channels, channels // self.groups, *window.kernels),
+                (self.out_channels, channels // self.groups, *kernels),
                 *bias_shape(self.bias, self.out_channels),
             ),
             macs=taps * self.out_channels * prod(out),

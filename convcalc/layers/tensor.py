@@ -85,6 +85,8 @@ class Outcome:
 
     @property
     def params(self) -> int:
+        if not self.weights:
+            return 0  # most layers: asked once per row
         return sum(prod(shape) for shape in self.weights)
 
 

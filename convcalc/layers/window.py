@@ -56,6 +56,8 @@ def resolve_padding(
     the odd pixel at the end; ONNX's 'same_upper' is the same rule and 'same_lower' puts the odd
     pixel at the start. 'valid' is no padding.
     """
+    if type(padding) is int:  # the common case: one size on both sides of every axis
+        return ((padding, padding),) * rank
     if padding == "valid":
         return ((0, 0),) * rank
     if padding == "same":
@@ -143,7 +145,8 @@ class AxisWindow:
 
     @property
     def whole(self) -> bool:
-        return self.span % self.stride == 0
+        """Whether (N + 2P − F_eff)/S + 1 is whole (`span`, spelt out: asked of every window's axes)."""
+        return (self.size + self.before + self.after - effective_kernel(self.kernel, self.dilation)) % self.stride == 0
 
     def unseen(self, out: int) -> int:
         """Input rows past the last window's end (never covered), for `out` windows."""
@@ -207,18 +210,21 @@ def resolve_window(
     kernels = per_axis(kernel_size, rank, "kernel_size", one_fits_all=kernel_one_fits_all)
     strides = per_axis(stride, rank, "stride")
     dilations = per_axis(dilation, rank, "dilation")
-    effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
+    effective = tuple(map(effective_kernel, kernels, dilations))
     pads = resolve_padding(padding, rank, spatial, effective, strides)
-    return tuple(
+    return tuple([
         AxisWindow(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
-    )
+    ])
 
 
 def asymmetric_padding_note(window: Window) -> tuple[Note, ...]:
     """When padding differs before and after, say what is applied on each side (an info)."""
-    pads = window.pads
-    if all(lo == hi for lo, hi in pads):
+    for axis in window.axes:
+        if axis.before != axis.after:
+            break
+    else:
         return ()
+    pads = window.pads
     sides = {1: (("left", "right"),), 2: (("top", "bottom"), ("left", "right")),
              3: (("front", "back"), ("top", "bottom"), ("left", "right"))}[len(pads)]
     applied = ", ".join(f"{a} {lo}, {b} {hi}" for (a, b), (lo, hi) in zip(sides, pads))
