@@ -43,22 +43,23 @@ Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _SpecLoader(Loader):  # type: ignore[misc]  # Loader is CSafeLoader or SafeLoader, both untyped here
-    """The loader, asking its resolver once per distinct plain value.
+    """The loader, asking its resolver once per distinct plain value and once per collection kind.
 
-    The composer asks for the tag of every untagged scalar (a chain of regular expressions in
-    Python, ~1 µs); a spec repeats the same few keys and numbers thousands of times. Resolving
-    depends on the value and its style alone (a safe loader has no path resolvers), so the answer
-    is kept for the rest of this document, in this loader, which reads one document.
+    The composer asks for the tag of every untagged node (for a scalar, a chain of regular
+    expressions in Python, ~1 µs); a spec repeats the same few keys and numbers thousands of
+    times. Without path resolvers (a safe loader has none) the answer depends on the plain
+    value alone, or on the kind of a list or mapping, so it is kept for the rest of the
+    document, in this loader, which reads one document.
     """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self._tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+        self._tags: dict[object, str] = {}
 
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        if kind is not yaml.ScalarNode:
-            return str(super().resolve(kind, value, implicit))
-        key = (value, implicit)
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if self.yaml_path_resolvers or (kind is yaml.ScalarNode and not implicit[0]):
+            return str(super().resolve(kind, value, implicit))  # a tag by position, or a quoted string's
+        key = value if kind is yaml.ScalarNode else kind
         tag = self._tags.get(key)
         if tag is None:
             tag = self._tags[key] = super().resolve(kind, value, implicit)

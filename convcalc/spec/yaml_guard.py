@@ -103,14 +103,16 @@ def check_document(root: yaml.Node | None, source: Source) -> bool:
             continue
         seen.add(key)
         if isinstance(node, yaml.MappingNode):
-            for pair in value:
-                if not isinstance(pair[0], yaml.ScalarNode):
+            for key_node, value_node in value:
+                if not isinstance(key_node, yaml.ScalarNode):
                     raise SpecError(
                         "a key must be a name or a number, not a list or mapping",
-                        _span(source, pair[0]),
+                        _span(source, key_node),
                         "is a ':' missing after a value, or a '-' before it?",
                     )
-                stack.extend(pair)
+                if key_node.tag != _STR:  # a key that is a plain string (nearly every one) has nothing to check
+                    stack.append(key_node)
+                stack.append(value_node)
         else:
             stack.extend(value)
     if shared:
