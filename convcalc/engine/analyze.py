@@ -214,7 +214,8 @@ class _Walk(Visitor[TensorInfo]):
         activations = prod(out.shape) * self.batch
         if activations > self.max_elements:
             ELEMENTS.check(activations, span, f"{name} ({kind}): its output {shape_text((self.batch, *out.shape))}")
-        self.diagnostics.extend(found)
+        if found:
+            self.diagnostics.extend(found)
         self.spans[name] = span
         # Positional, in LayerResult's field order: once per row, and keywords cost as much again.
         self.rows.append(

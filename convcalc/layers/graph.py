@@ -11,11 +11,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from math import prod
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from convcalc.errors import SpecError
 from convcalc.formats import shape_text
-from convcalc.layers.rf import AxisRF
+from convcalc.layers.rf import AxisRF, Exact
 from convcalc.layers.tensor import TensorInfo
 from convcalc.quick_init import quick_init
 from convcalc.source import Span
@@ -273,16 +274,27 @@ def _mismatch(node: Branches, ends: list[PathEnd], problem: str, hint: str) -> N
 
 def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] | None, str | None]:
     """The largest field per axis over the paths, and what disagrees when their jumps or centres differ."""
-    if any(f is None for f in fields):
-        return None, None
-    known = [f for f in fields if f is not None]
-    merged = tuple(max(axes, key=lambda a: a.size) for axes in zip(*known))
+    known: list[tuple[AxisRF, ...]] = []
+    for field in fields:
+        if field is None:
+            return None, None
+        known.append(field)
+    merged = tuple([max(axes, key=_size) for axes in zip(*known)])
     problems = []
+    jumps = {tuple([a.jump for a in f]) for f in known}
+    if len(jumps) > 1:
+        problems.append(_disagree("jump", jumps))
     # After upsampling the centres of neighbouring outputs are not evenly spaced (a k=2, S=2
     # transposed conv's outputs 0 and 1 share a field), so only regular fields' centres compare.
-    regular = all(a.regular for f in known for a in f)
-    for what in ("jump", "center") if regular else ("jump",):
-        values = {tuple(getattr(a, what) for a in f) for f in known}
-        if len(values) > 1:
-            problems.append(f"{what}s " + " vs ".join(sorted("x".join(map(str, v)) for v in values)))
+    if all(a.regular for f in known for a in f):
+        centers = {tuple([a.center for a in f]) for f in known}
+        if len(centers) > 1:
+            problems.append(_disagree("center", centers))
     return merged, "; ".join(problems) or None
+
+
+_size = attrgetter("size")
+
+
+def _disagree(what: str, values: set[tuple[Exact, ...]]) -> str:
+    return f"{what}s " + " vs ".join(sorted("x".join(map(str, v)) for v in values))

@@ -126,8 +126,8 @@ class AxisWindow:
 
     @property
     def effective(self) -> int:
-        """F_eff = D·(F − 1) + 1."""
-        return effective_kernel(self.kernel, self.dilation)
+        """F_eff = D·(F − 1) + 1 (`effective_kernel`, spelt out: asked several times per layer)."""
+        return self.dilation * (self.kernel - 1) + 1
 
     @property
     def padded(self) -> int:
@@ -146,7 +146,7 @@ class AxisWindow:
     @property
     def whole(self) -> bool:
         """Whether (N + 2P − F_eff)/S + 1 is whole (`span`, spelt out: asked of every window's axes)."""
-        return (self.size + self.before + self.after - effective_kernel(self.kernel, self.dilation)) % self.stride == 0
+        return (self.size + self.before + self.after - self.dilation * (self.kernel - 1) - 1) % self.stride == 0
 
     def unseen(self, out: int) -> int:
         """Input rows past the last window's end (never covered), for `out` windows."""
@@ -169,7 +169,7 @@ class Window:
 
     @property
     def kernels(self) -> tuple[int, ...]:
-        return tuple(a.kernel for a in self.axes)
+        return tuple([a.kernel for a in self.axes])
 
     @property
     def effective(self) -> tuple[int, ...]:
