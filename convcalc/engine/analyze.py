@@ -22,7 +22,6 @@ from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 from convcalc.layers.window import Window
 from convcalc.limits import ELEMENTS
 from convcalc.network import Branches, Group, LayerSpec, Network, Visitor, part_spec, walk
-from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 
@@ -72,16 +71,6 @@ def _refusal(layer: LayerSpec, label: str, problem: LayerError) -> _Refused:
     return _Refused(Refusal(layer, label, problem.message, error))
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
-class _Weights:
-    """What a layer's weights look like, for a later layer that shares them."""
-
-    family: str
-    kind: str
-    shapes: tuple[tuple[int, ...], ...]
-
-
 class _Walk(Visitor[TensorInfo]):
     """One pass over the network tree, in execution order, appending a row per layer and join."""
 
@@ -90,7 +79,9 @@ class _Walk(Visitor[TensorInfo]):
         self.strict = strict
         self.rows: list[LayerResult] = []
         self.diagnostics: list[Diagnostic] = []
-        self.weights: dict[str, _Weights] = {}
+        # name -> (family, kind as shown, weight shapes): what a later layer sharing its weights must match
+        self.weights: dict[str, tuple[str, str, tuple[tuple[int, ...], ...]]] = {}
+        self.batched: dict[tuple[int, ...], tuple[int, ...]] = {}  # shape -> (batch, *shape), one tuple each
         self.groups: tuple[GroupRef, ...] = ()
         self.spans: dict[str, Span | None] = {}  # each row's place in the spec, for join errors
         self.max_elements = ELEMENTS.value()
@@ -130,7 +121,7 @@ class _Walk(Visitor[TensorInfo]):
             self.check_share(layer, kind, family, outcome)
             # A layer without weights (relu in a shared block) shares nothing worth a mark.
             params, shares = 0, layer.shares if outcome.weights else None
-        self.weights[layer.name] = _Weights(family, kind, outcome.weights)
+        self.weights[layer.name] = (family, kind, outcome.weights)
         return self.add_row(
             layer.name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, shares,
             outcome.window, layer.trainable,
@@ -166,11 +157,12 @@ class _Walk(Visitor[TensorInfo]):
                 span,
                 "name a layer that runs earlier, by its full dotted name as the table shows it",
             )
-        if target.family != family or target.shapes != outcome.weights:
+        their_family, their_kind, their_shapes = target
+        if their_family != family or their_shapes != outcome.weights:
             ours = ", ".join(shape_text(s) for s in outcome.weights) or "none"
-            theirs = ", ".join(shape_text(s) for s in target.shapes) or "none"
+            theirs = ", ".join(shape_text(s) for s in their_shapes) or "none"
             raise SpecError(
-                f"{layer.name} ({kind}) cannot share the weights of {layer.shares} ({target.kind}): "
+                f"{layer.name} ({kind}) cannot share the weights of {layer.shares} ({their_kind}): "
                 f"it needs weights {ours}, {layer.shares} has {theirs}",
                 span,
                 "a shared layer needs the same kind, channels and kernel as the layer it shares",
@@ -217,6 +209,13 @@ class _Walk(Visitor[TensorInfo]):
         if found:
             self.diagnostics.extend(found)
         self.spans[name] = span
+        # The shapes with the batch: rows share one tuple per distinct shape (most rows repeat a few)
+        output_shape = self.batched.get(out.shape)
+        if output_shape is None:
+            output_shape = self.batched[out.shape] = (self.batch, *out.shape)
+        input_shape = self.batched.get(x.shape)
+        if input_shape is None:
+            input_shape = self.batched[x.shape] = (self.batch, *x.shape)
         # Positional, in LayerResult's field order: once per row, and keywords cost as much again.
         self.rows.append(
             LayerResult(
@@ -224,7 +223,7 @@ class _Walk(Visitor[TensorInfo]):
                 name,
                 kind,
                 path,
-                (self.batch, *out.shape),  # output_shape
+                output_shape,
                 params,
                 params if trainable else 0,  # trainable_params
                 buffers,
@@ -236,7 +235,7 @@ class _Walk(Visitor[TensorInfo]):
                 self.groups,
                 shares,
                 out.nominal,  # rf_nominal
-                (self.batch, *x.shape),  # input_shape
+                input_shape,
                 x.producer,  # input_from
                 window,
                 out.layout,  # rf_layout

@@ -178,10 +178,12 @@ class _Scope:
     def _name(self, explicit: str | None, family: str) -> str:
         if explicit is not None:
             return self.prefix + explicit
-        name = ""
-        while not name or name in self.taken:
-            self.counters[family] = self.counters.get(family, 0) + 1
-            name = f"{family}{self.counters[family]}"
+        count = self.counters.get(family, 0) + 1
+        name = f"{family}{count}"
+        while name in self.taken:
+            count += 1
+            name = f"{family}{count}"
+        self.counters[family] = count
         self.taken.add(name)
         return self.prefix + name
 

@@ -30,8 +30,9 @@ def node_span(source: Source, node: yaml.Node) -> Span:
     """Where a composed node was written: 1-based line and column, and its width on its line
     (every reader of YAML — specs, constraints, answer files — points at values this way)."""
     start, end = node.start_mark, node.end_mark
-    width = end.column - start.column if end.line == start.line else 1
-    return Span(source, start.line + 1, start.column + 1, max(1, width))
+    line, column = start.line, start.column
+    width = end.column - column if end.line == line else 1
+    return Span(source, line + 1, column + 1, max(1, width))
 
 
 def _span(source: Source, node: yaml.Node) -> Span:
