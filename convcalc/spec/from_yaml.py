@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -43,27 +43,24 @@ Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _SpecLoader(Loader):  # type: ignore[misc]  # Loader is CSafeLoader or SafeLoader, both untyped here
-    """The loader, asking its resolver once per distinct plain value and once per collection kind.
+    """The loader, asking its resolver once per distinct (kind, value, style).
 
     The composer asks for the tag of every untagged node (for a scalar, a chain of regular
     expressions in Python, ~1 µs); a spec repeats the same few keys and numbers thousands of
-    times. Without path resolvers (a safe loader has none) the answer depends on the plain
-    value alone, or on the kind of a list or mapping, so it is kept for the rest of the
-    document, in this loader, which reads one document.
+    times. Without path resolvers (a safe loader has none) the answer depends on the arguments
+    alone, so this loader, which reads one document, keeps each answer for the rest of it, in
+    `functools.lru_cache`, whose hits never enter Python. `dispose` (called by `yaml.compose`
+    when the document is read) drops it, and with it the reference back to the loader.
     """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self._tags: dict[object, str] = {}
+        if not self.yaml_path_resolvers:  # with them, the tag also depends on the node's place
+            self.resolve = lru_cache(maxsize=None)(super().resolve)
 
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
-        if self.yaml_path_resolvers or (kind is yaml.ScalarNode and not implicit[0]):
-            return str(super().resolve(kind, value, implicit))  # a tag by position, or a quoted string's
-        key = value if kind is yaml.ScalarNode else kind
-        tag = self._tags.get(key)
-        if tag is None:
-            tag = self._tags[key] = super().resolve(kind, value, implicit)
-        return tag
+    def dispose(self) -> None:
+        self.__dict__.pop("resolve", None)
+        super().dispose()
 
 
 TOP_KEYS = ("name", "input", "batch", "define", "layers", "constraints")  # constraints: read by convcalc.checks
