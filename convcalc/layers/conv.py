@@ -34,6 +34,8 @@ from convcalc.layers.window import (
     transposed_out_len,
 )
 
+_DISPLAY = {1: "conv1d", 2: "conv2d", 3: "conv3d"}  # the kind as shown, by the rank resolved
+
 
 def _kernel_too_large(axes: tuple[AxisWindow, ...]) -> LayerError:
     kernels = tuple(a.kernel for a in axes)
@@ -94,27 +96,26 @@ class Conv(LayerKind):
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         rank = spatial_rank(x, rank, "conv")
-        channels = x.channels
+        channels = x.shape[0]
         check_channels(self.in_channels, channels, "in_channels")
-        check_groups(self.groups, channels, self.out_channels)
-        window = self.window(x.spatial)
-        out = window.outputs
+        if self.groups != 1:  # one group divides anything
+            check_groups(self.groups, channels, self.out_channels)
+        window = self.window(x.shape[1:])
+        axes, out = window.axes, window.outputs
         notes = non_whole_notes(window) + asymmetric_padding_note(window)
         kernels = window.kernels
-        taps = prod(kernels) * (channels // self.groups)
+        per_group = channels // self.groups
         rf = None
         if x.rf is not None:
-            rf = tuple([a.then(w.effective, w.stride, w.before) for a, w in zip(x.rf, window.axes)])
+            rf = tuple([a.then(w.effective, w.stride, w.before) for a, w in zip(x.rf, axes)])
         return Outcome(
-            out=TensorInfo((self.out_channels, *out), rf),
-            weights=(
-                (self.out_channels, channels // self.groups, *kernels),
-                *bias_shape(self.bias, self.out_channels),
-            ),
-            macs=taps * self.out_channels * prod(out),
-            notes=notes,
-            display=f"conv{rank}d",
-            window=window,
+            TensorInfo((self.out_channels, *out), rf),
+            ((self.out_channels, per_group, *kernels), *bias_shape(self.bias, self.out_channels)),  # weights
+            0,  # buffers
+            prod(kernels) * per_group * self.out_channels * prod(out),  # macs: taps per output element, times outputs
+            notes,
+            _DISPLAY[rank],
+            window,
         )
 
     def to_torch(self, build: TorchBuild) -> Any:

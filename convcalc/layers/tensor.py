@@ -141,7 +141,7 @@ def spatial_rank(x: TensorInfo, rank: int | None, family: str) -> int:
 
     `rank` is fixed by spellings such as conv2d; the short form (`conv`) takes the input's.
     """
-    have = len(x.spatial)
+    have = len(x.shape) - 1  # len(x.spatial), without slicing
     if rank is None:
         if have not in (1, 2, 3):
             raise LayerError(

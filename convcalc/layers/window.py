@@ -252,6 +252,11 @@ def non_whole_notes(window: Window) -> tuple[Note, ...]:
     real loss at the end (F_eff ≥ S and input rows past the last window). Axes that fail with
     the same arithmetic share one note ("height and width").
     """
+    for a in window.axes:
+        if not a.whole:
+            break
+    else:
+        return ()  # the common case, decided without building anything
     rank = len(window.axes)
     failures: dict[tuple[str, int, int, int, int], list[str]] = {}
     for axis, (a, out) in enumerate(zip(window.axes, window.outputs)):
