@@ -41,6 +41,10 @@ NEGATIVE_PADDING = (
 
 
 def _refuse_negative(value: Any) -> None:
+    if type(value) is int:  # one size (the common case)
+        if value < 0:
+            raise ArgProblem(NEGATIVE_PADDING)
+        return
     flat = value if isinstance(value, (list, tuple)) else [value]
     for item in flat:
         inner = item if isinstance(item, (list, tuple)) else [item]
@@ -59,13 +63,9 @@ class Check:
         return self.convert(value)
 
 
-def _is_int(value: Any) -> bool:
-    return type(value) is int  # bool is an int subclass; True is not a kernel size
-
-
 def _int_at_least(low: int) -> Callable[[Any], int]:
     def convert(value: Any) -> int:
-        if not _is_int(value) or value < low:
+        if type(value) is not int or value < low:  # bool is an int subclass; True is not a kernel size
             raise ArgProblem
         return int(value)
 
@@ -79,10 +79,15 @@ def _axes(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if isinstance(value, (list, tuple)):
             if not value:
                 raise ArgProblem
-            return tuple(item(v) for v in value)
+            return tuple([item(v) for v in value])
         return item(value)
 
     return convert
+
+
+_nonnegative = _int_at_least(0)  # made once: a converter made per call would cost more than the check
+_nonnegative_axes = _axes(_nonnegative)
+_any_int = _int_at_least(-(2**63))
 
 
 def _boolean(value: Any) -> bool:
@@ -109,17 +114,21 @@ def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _padding(value: Any) -> Any:
+    if type(value) is int:  # one size on every side (the common case)
+        if value < 0:
+            raise ArgProblem(NEGATIVE_PADDING)
+        return value
     _refuse_negative(value)
     if isinstance(value, str):
         if value.lower() not in PADDING_MODES:
             raise ArgProblem
         return value.lower()
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, (list, tuple)) for v in value):
-        pairs = tuple(tuple(_int_at_least(0)(v) for v in pair) for pair in value)
+        pairs = tuple(tuple(_nonnegative(v) for v in pair) for pair in value)
         if any(len(pair) != 2 for pair in pairs):
             raise ArgProblem
         return pairs
-    return _axes(_int_at_least(0))(value)
+    return _nonnegative_axes(value)
 
 
 def _choice(*options: str) -> Check:
@@ -137,12 +146,12 @@ positive_int = Check("a positive integer", _int_at_least(1))
 def _int_list(value: Any) -> tuple[int, ...]:
     if not isinstance(value, (list, tuple)) or not value:
         raise ArgProblem
-    return tuple(_int_at_least(-(2**63))(v) for v in value)
+    return tuple([_any_int(v) for v in value])
 
 
 int_list = Check("a list of integers", _int_list)
 nonnegative_int = Check("a non-negative integer", _int_at_least(0))
-any_int = Check("an integer", lambda v: _int_at_least(-(2**63))(v))
+any_int = Check("an integer", _any_int)
 positive_axes = Check("a positive integer or one per axis", _axes(_int_at_least(1)))
 nonnegative_axes = Check("a non-negative integer or one per axis", _axes(_int_at_least(0)))
 optional_positive_int = Check("a positive integer", _optional(_int_at_least(1)))
@@ -168,7 +177,7 @@ def _pool_padding(value: Any) -> Any:
         if value.lower() not in ("valid", *SAME_MODES):
             raise ArgProblem
         return value.lower()
-    return _axes(_int_at_least(0))(value)
+    return _nonnegative_axes(value)
 
 
 def _pad_sizes(value: Any) -> Any:
@@ -176,8 +185,8 @@ def _pad_sizes(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         if not value or len(value) % 2:
             raise ArgProblem("one (before, after) pair per padded axis, last axis first")
-        return tuple(_int_at_least(0)(v) for v in value)
-    return _int_at_least(0)(value)
+        return tuple([_nonnegative(v) for v in value])
+    return _nonnegative(value)
 
 
 pad_sizes = Check(
