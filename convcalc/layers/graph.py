@@ -96,13 +96,14 @@ class Add(Join):
     hint = "residual: {main: [...], shortcut: [...]} (leave out shortcut for the identity)"
 
     def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
-        if len({end.tensor.shape for end in ends}) > 1:
+        first = ends[0].tensor
+        if any(end.tensor.shape != first.shape for end in ends):
             _mismatch(node, ends, "residual add needs every path to end in the same shape", _add_hint(ends))
-        layouts = {end.tensor.layout for end in ends}
-        if len(layouts) > 1:  # same shape, different meaning per axis: nothing to say about the field
-            return Joined(TensorInfo(ends[0].tensor.shape, None, _nominal(ends)), 0, None)
+        if any(end.tensor.layout != first.layout for end in ends):
+            # same shape, different meaning per axis: nothing to say about the field
+            return Joined(TensorInfo(first.shape, None, _nominal(ends)), 0, None)
         rf, misaligned = _merge([end.tensor.rf for end in ends])
-        return Joined(TensorInfo(ends[0].tensor.shape, rf, _nominal(ends), layouts.pop()), 0, misaligned)
+        return Joined(TensorInfo(first.shape, rf, _nominal(ends), first.layout), 0, misaligned)
 
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         out = outs[0]
@@ -280,16 +281,21 @@ def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] 
             return None, None
         known.append(field)
     merged = tuple([max(axes, key=_size) for axes in zip(*known)])
+    # Compared axis by axis against the first path (the sets of the message are built only when
+    # they differ). After upsampling the centres of neighbouring outputs are not evenly spaced (a
+    # k=2, S=2 transposed conv's outputs 0 and 1 share a field), so only regular fields' centres compare.
+    first = known[0]
+    jumps_agree = centers_agree = regular = True
+    for path in known:
+        for a, b in zip(first, path):
+            regular = regular and b.regular
+            jumps_agree = jumps_agree and a.jump == b.jump
+            centers_agree = centers_agree and a.center == b.center
     problems = []
-    jumps = {tuple([a.jump for a in f]) for f in known}
-    if len(jumps) > 1:
-        problems.append(_disagree("jump", jumps))
-    # After upsampling the centres of neighbouring outputs are not evenly spaced (a k=2, S=2
-    # transposed conv's outputs 0 and 1 share a field), so only regular fields' centres compare.
-    if all(a.regular for f in known for a in f):
-        centers = {tuple([a.center for a in f]) for f in known}
-        if len(centers) > 1:
-            problems.append(_disagree("center", centers))
+    if not jumps_agree:
+        problems.append(_disagree("jump", {tuple([a.jump for a in f]) for f in known}))
+    if regular and not centers_agree:
+        problems.append(_disagree("center", {tuple([a.center for a in f]) for f in known}))
     return merged, "; ".join(problems) or None
 
 
