@@ -70,6 +70,8 @@ def exact_text(value: Exact) -> str:
 
 def json_number(value: Exact) -> int | float:
     """JSON has no fractions: exact ints when whole, floats otherwise."""
+    if type(value) is int:
+        return value  # nearly every value, told apart before the slow isinstance on Fraction (an ABC)
     if isinstance(value, Fraction) and value.denominator != 1:
         return float(value)
     return int(value)
