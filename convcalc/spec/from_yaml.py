@@ -324,11 +324,7 @@ class _Reader:
             return [RawLayer(kind, self.span(node))]
         if not isinstance(node, yaml.MappingNode):
             raise SpecError("a layer must be a kind ('- relu') or a mapping ('- conv: {...}')", self.span(node))
-        if len(node.value) == 1:  # the common case, `- conv: {...}`: its one key read once, without a list
-            first = node.value[0][0]
-            keys = [self.value(first) if isinstance(first, yaml.ScalarNode) else None]
-        else:
-            keys = [self.value(k) if isinstance(k, yaml.ScalarNode) else None for k, _ in node.value]
+        keys = [self.value(k) if isinstance(k, yaml.ScalarNode) else None for k, _ in node.value]
         if "repeat" in keys:
             return self.repeat(node)
         if len(node.value) != 1:
