@@ -46,7 +46,8 @@ def quick_init(cls: C) -> C:
         (keyword if f.kw_only else positional).append(param)
         body.append(f"    {setter}(self, {f.name})")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    exec(f"def __init__({params}) -> None:\n" + "\n".join(body or ["    pass"]), names)  # noqa: S102  (source built above from field names)
+    source = f"def __init__({params}) -> None:\n" + "\n".join(body or ["    pass"])  # from field names alone
+    exec(source, names)  # noqa: S102
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__

@@ -54,7 +54,7 @@ class AxisRF:
         `kernel` is the effective (dilated) kernel d·(k − 1) + 1.
         """
         size, jump, start = self.size, self.jump, self.start
-        if type(size) is int and type(jump) is int and type(start) is int and type(stride) is int and type(pad_before) is int:
+        if type(jump) is int and type(stride) is int and type(size) is type(start) is type(pad_before) is int:
             # whole numbers throughout (every field before an upsampling layer): no Fraction to normalise
             return AxisRF(size + (kernel - 1) * jump, jump * stride, start - pad_before * jump, self.regular)
         return AxisRF(

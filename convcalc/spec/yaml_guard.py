@@ -81,7 +81,7 @@ def check_document(root: yaml.Node | None, source: Source) -> bool:
                     DIGITS.check(len(value.lstrip("+-0")), _span(source, node), f"the number {value[:20]}…", "has")
                 own = implicit.get(value)
                 if own is None:
-                    own = implicit[value] = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+                    own = implicit[value] = _implicit_tag(value)
                 if own != tag:
                     _check_typed_scalar(node, source)
             continue
@@ -152,6 +152,11 @@ def _check_aliases(root: yaml.Node, source: Source) -> None:
                     "YAML aliases in a spec must not contain themselves",
                 )
             stack.append((child, False))
+
+
+def _implicit_tag(value: str) -> str:
+    """The tag a plain scalar gets when written without one."""
+    return str(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
 
 
 def _check_typed_scalar(node: yaml.Node, source: Source) -> None:
