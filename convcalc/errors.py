@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import ClassVar
 
+from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 
@@ -41,6 +42,7 @@ def fails(level: str, fail_on: str) -> bool:
     return LEVELS.index(level) <= LEVELS.index(fail_on)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A soft problem found while analysing a layer; `code` is stable, `message` is for people."""

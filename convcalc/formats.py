@@ -63,6 +63,8 @@ def decimal(value: float | Fraction, places: int = 2) -> str:
 
 def json_number(value: Exact) -> int | float:
     """JSON has no fractions: exact ints when whole, floats otherwise."""
+    if type(value) is int:
+        return value  # nearly every value, told apart before the slow isinstance on Fraction (an ABC)
     if isinstance(value, Fraction) and value.denominator != 1:
         return float(value)
     return int(value)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LayerSpec:
     """One layer: its kind as spelled (normalised), its checked arguments, its full dotted name.
@@ -44,6 +46,7 @@ class LayerSpec:
     trainable: bool = True
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Branches:
     """Paths that all read the same input, then one join row named `name`.
@@ -64,6 +67,7 @@ class Branches:
     options: tuple[tuple[str, Any], ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Group:
     """A named scope of layers, run in order: a defined block's use, or a named repeat (and its steps)."""

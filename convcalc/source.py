@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from convcalc.quick_init import quick_init
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -22,6 +24,7 @@ class Source:
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Span:
     """1-based line and column of the first character, and the width to underline."""

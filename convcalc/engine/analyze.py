@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from math import prod
+from typing import cast
 
 from convcalc.engine.collector import collector_paused
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES, training_bytes
@@ -15,7 +16,7 @@ from convcalc.engine.report import GroupRef, LayerResult, Report, Totals
 from convcalc.errors import Diagnostic, SpecError
 from convcalc.formats import shape_text
 from convcalc.layers.graph import JOINS, PathEnd
-from convcalc.layers.kind import CompositeKind
+from convcalc.layers.kind import CompositeKind, LayerKind
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 from convcalc.layers.window import Window
@@ -70,15 +71,6 @@ def _refusal(layer: LayerSpec, label: str, problem: LayerError) -> _Refused:
     return _Refused(Refusal(layer, label, problem.message, error))
 
 
-@dataclass(frozen=True, slots=True)
-class _Weights:
-    """What a layer's weights look like, for a later layer that shares them."""
-
-    family: str
-    kind: str
-    shapes: tuple[tuple[int, ...], ...]
-
-
 class _Walk(Visitor[TensorInfo]):
     """One pass over the network tree, in execution order, appending a row per layer and join."""
 
@@ -87,10 +79,13 @@ class _Walk(Visitor[TensorInfo]):
         self.strict = strict
         self.rows: list[LayerResult] = []
         self.diagnostics: list[Diagnostic] = []
-        self.weights: dict[str, _Weights] = {}
+        # name -> (family, kind as shown, weight shapes): what a later layer sharing its weights must match
+        self.weights: dict[str, tuple[str, str, tuple[tuple[int, ...], ...]]] = {}
+        self.batched: dict[tuple[int, ...], tuple[int, ...]] = {}  # shape -> (batch, *shape), one tuple each
         self.groups: tuple[GroupRef, ...] = ()
         self.spans: dict[str, Span | None] = {}  # each row's place in the spec, for join errors
         self.max_elements = ELEMENTS.value()
+        self.composite: dict[type, bool] = {}  # kind class -> whether it is a CompositeKind (an ABC: slow to ask)
 
     def enter(self, group: Group, path: str) -> None:
         self.groups = (*self.groups, GroupRef(group.name, group.kind, path, group.span))
@@ -99,14 +94,18 @@ class _Walk(Visitor[TensorInfo]):
         self.groups = self.groups[:-1]
 
     def layer(self, layer: LayerSpec, x: TensorInfo, path: str) -> TensorInfo:
-        if isinstance(layer.args, CompositeKind):
-            return self.composite(layer, layer.args, x, path)
-        seen = x if x.layout is None or layer.args.layout_aware else TensorInfo(x.shape, None, x.nominal)
+        composite = self.composite.get(type(layer.args))
+        if composite is None:
+            composite = self.composite[type(layer.args)] = isinstance(layer.args, CompositeKind)
+        if composite:
+            return self.expand(layer, cast("CompositeKind", layer.args), x, path)
+        args = cast("LayerKind", layer.args)
+        seen = x if x.layout is None or args.layout_aware else TensorInfo(x.shape, None, x.nominal)
         try:
-            outcome = layer.args.infer(seen, layer.rank)
+            outcome = args.infer(seen, layer.rank)
         except LayerError as problem:
             raise _refusal(layer, layer.label, problem) from None
-        kind, family = outcome.display or layer.label, layer.args.family
+        kind, family = outcome.display or layer.label, args.family
         out = outcome.out if outcome.out.nominal or not x.nominal else replace(outcome.out, nominal=True)
         found = []
         for note in outcome.notes:
@@ -122,13 +121,13 @@ class _Walk(Visitor[TensorInfo]):
             self.check_share(layer, kind, family, outcome)
             # A layer without weights (relu in a shared block) shares nothing worth a mark.
             params, shares = 0, layer.shares if outcome.weights else None
-        self.weights[layer.name] = _Weights(family, kind, outcome.weights)
+        self.weights[layer.name] = (family, kind, outcome.weights)
         return self.add_row(
             layer.name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, shares,
             outcome.window, layer.trainable,
         )
 
-    def composite(self, layer: LayerSpec, kind: CompositeKind, x: TensorInfo, path: str) -> TensorInfo:
+    def expand(self, layer: LayerSpec, kind: CompositeKind, x: TensorInfo, path: str) -> TensorInfo:
         """A composite kind runs as a block of its parts, named `layer.part`; its notes go on the last row."""
         try:
             expansion = kind.expand(x, layer.rank)
@@ -158,11 +157,12 @@ class _Walk(Visitor[TensorInfo]):
                 span,
                 "name a layer that runs earlier, by its full dotted name as the table shows it",
             )
-        if target.family != family or target.shapes != outcome.weights:
+        their_family, their_kind, their_shapes = target
+        if their_family != family or their_shapes != outcome.weights:
             ours = ", ".join(shape_text(s) for s in outcome.weights) or "none"
-            theirs = ", ".join(shape_text(s) for s in target.shapes) or "none"
+            theirs = ", ".join(shape_text(s) for s in their_shapes) or "none"
             raise SpecError(
-                f"{layer.name} ({kind}) cannot share the weights of {layer.shares} ({target.kind}): "
+                f"{layer.name} ({kind}) cannot share the weights of {layer.shares} ({their_kind}): "
                 f"it needs weights {ours}, {layer.shares} has {theirs}",
                 span,
                 "a shared layer needs the same kind, channels and kernel as the layer it shares",
@@ -206,30 +206,39 @@ class _Walk(Visitor[TensorInfo]):
         activations = prod(out.shape) * self.batch
         if activations > self.max_elements:
             ELEMENTS.check(activations, span, f"{name} ({kind}): its output {shape_text((self.batch, *out.shape))}")
-        self.diagnostics.extend(found)
+        if found:
+            self.diagnostics.extend(found)
         self.spans[name] = span
+        # The shapes with the batch: rows share one tuple per distinct shape (most rows repeat a few)
+        output_shape = self.batched.get(out.shape)
+        if output_shape is None:
+            output_shape = self.batched[out.shape] = (self.batch, *out.shape)
+        input_shape = self.batched.get(x.shape)
+        if input_shape is None:
+            input_shape = self.batched[x.shape] = (self.batch, *x.shape)
+        # Positional, in LayerResult's field order: once per row, and keywords cost as much again.
         self.rows.append(
             LayerResult(
-                index=len(self.rows) + 1,
-                name=name,
-                kind=kind,
-                path=path,
-                output_shape=(self.batch, *out.shape),
-                params=params,
-                trainable_params=params if trainable else 0,
-                buffers=buffers,
-                macs=macs * self.batch,
-                activations=activations,
-                receptive_field=out.rf,
-                rf_nominal=out.nominal,
-                diagnostics=tuple(found),
-                span=span,
-                groups=self.groups,
-                shares=shares,
-                input_shape=(self.batch, *x.shape),
-                input_from=x.producer,
-                window=window,
-                rf_layout=out.layout,
+                len(self.rows) + 1,  # index
+                name,
+                kind,
+                path,
+                output_shape,
+                params,
+                params if trainable else 0,  # trainable_params
+                buffers,
+                macs * self.batch,  # macs
+                activations,
+                out.rf,  # receptive_field
+                tuple(found) if found else (),  # diagnostics
+                span,
+                self.groups,
+                shares,
+                out.nominal,  # rf_nominal
+                input_shape,
+                x.producer,  # input_from
+                window,
+                out.layout,  # rf_layout
             )
         )
         return TensorInfo(out.shape, out.rf, out.nominal, out.layout, name)  # `replace` would cost more than the row

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from convcalc.engine.collector import collector_paused
 from convcalc.formats import json_number
 
 if TYPE_CHECKING:
@@ -52,6 +53,11 @@ def layer_dict(layer: LayerResult) -> dict[str, Any]:
 
 
 def report_dict(report: Report) -> dict[str, Any]:
+    with collector_paused():  # a dict and lists per row: without it, full collections walk them again and again
+        return _report_dict(report)
+
+
+def _report_dict(report: Report) -> dict[str, Any]:
     t = report.totals
     return {
         "name": report.name,

@@ -12,9 +12,11 @@ from convcalc.engine.as_dict import report_dict
 from convcalc.errors import Diagnostic
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.window import Window
+from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class GroupRef:
     """A group a row sits in (a defined block's use, a repeat): what `--depth` folds rows into."""
@@ -25,6 +27,7 @@ class GroupRef:
     span: Span | None = field(default=None, compare=False)
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class LayerResult:
     """One row: a layer, or a join (add / concat / mul) where branches meet.

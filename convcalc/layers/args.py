@@ -17,6 +17,7 @@ from typing import Any
 from convcalc.errors import SpecError, collected
 from convcalc.layers.keras_names import keras_argument_hint
 from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
+from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 PADDING_MODES = ("same", "valid", "tf_same", "same_upper", "same_lower")
@@ -39,6 +40,10 @@ NEGATIVE_PADDING = (
 
 
 def _refuse_negative(value: Any) -> None:
+    if type(value) is int:  # one size (the common case)
+        if value < 0:
+            raise ArgProblem(NEGATIVE_PADDING)
+        return
     flat = value if isinstance(value, (list, tuple)) else [value]
     for item in flat:
         inner = item if isinstance(item, (list, tuple)) else [item]
@@ -57,13 +62,9 @@ class Check:
         return self.convert(value)
 
 
-def _is_int(value: Any) -> bool:
-    return type(value) is int  # bool is an int subclass; True is not a kernel size
-
-
 def _int_at_least(low: int) -> Callable[[Any], int]:
     def convert(value: Any) -> int:
-        if not _is_int(value) or value < low:
+        if type(value) is not int or value < low:  # bool is an int subclass; True is not a kernel size
             raise ArgProblem
         return int(value)
 
@@ -77,10 +78,15 @@ def _axes(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
         if isinstance(value, (list, tuple)):
             if not value:
                 raise ArgProblem
-            return tuple(item(v) for v in value)
+            return tuple([item(v) for v in value])
         return item(value)
 
     return convert
+
+
+_nonnegative = _int_at_least(0)  # made once: a converter made per call would cost more than the check
+_nonnegative_axes = _axes(_nonnegative)
+_any_int = _int_at_least(-(2**63))
 
 
 def _boolean(value: Any) -> bool:
@@ -107,17 +113,21 @@ def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _padding(value: Any) -> Any:
+    if type(value) is int:  # one size on every side (the common case)
+        if value < 0:
+            raise ArgProblem(NEGATIVE_PADDING)
+        return value
     _refuse_negative(value)
     if isinstance(value, str):
         if value.lower() not in PADDING_MODES:
             raise ArgProblem
         return value.lower()
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, (list, tuple)) for v in value):
-        pairs = tuple(tuple(_int_at_least(0)(v) for v in pair) for pair in value)
+        pairs = tuple(tuple(_nonnegative(v) for v in pair) for pair in value)
         if any(len(pair) != 2 for pair in pairs):
             raise ArgProblem
         return pairs
-    return _axes(_int_at_least(0))(value)
+    return _nonnegative_axes(value)
 
 
 def _choice(*options: str) -> Check:
@@ -135,12 +145,12 @@ positive_int = Check("a positive integer", _int_at_least(1))
 def _int_list(value: Any) -> tuple[int, ...]:
     if not isinstance(value, (list, tuple)) or not value:
         raise ArgProblem
-    return tuple(_int_at_least(-(2**63))(v) for v in value)
+    return tuple([_any_int(v) for v in value])
 
 
 int_list = Check("a list of integers", _int_list)
 nonnegative_int = Check("a non-negative integer", _int_at_least(0))
-any_int = Check("an integer", lambda v: _int_at_least(-(2**63))(v))
+any_int = Check("an integer", _any_int)
 positive_axes = Check("a positive integer or one per axis", _axes(_int_at_least(1)))
 nonnegative_axes = Check("a non-negative integer or one per axis", _axes(_int_at_least(0)))
 optional_positive_int = Check("a positive integer", _optional(_int_at_least(1)))
@@ -166,7 +176,7 @@ def _pool_padding(value: Any) -> Any:
         if value.lower() not in ("valid", *SAME_MODES):
             raise ArgProblem
         return value.lower()
-    return _axes(_int_at_least(0))(value)
+    return _nonnegative_axes(value)
 
 
 def _pad_sizes(value: Any) -> Any:
@@ -174,8 +184,8 @@ def _pad_sizes(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         if not value or len(value) % 2:
             raise ArgProblem("one (before, after) pair per padded axis, last axis first")
-        return tuple(_int_at_least(0)(v) for v in value)
-    return _int_at_least(0)(value)
+        return tuple([_nonnegative(v) for v in value])
+    return _nonnegative(value)
 
 
 pad_sizes = Check(
@@ -213,6 +223,7 @@ def arg(check: Check, default: Any = REQUIRED, *, aliases: tuple[str, ...] = (),
     return dataclasses.field(default=default, metadata={"check": check, "aliases": aliases, "doc": doc})
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class ArgValue:
     """A raw argument as written, with the spans of its key and its value."""
@@ -238,16 +249,28 @@ def canonical_names(kind: type[KindBase]) -> dict[str, str]:
     return names
 
 
-def _fields(kind: type[KindBase]) -> dict[str, dataclasses.Field[Any]]:
-    """A kind's fields by name, worked out once per kind."""
-    found = _FIELDS.get(kind)
+@dataclass(frozen=True, slots=True)
+class _Declared:
+    """What `bind_args` reads of a kind's fields, worked out once per kind (a class's fields do
+    not change): each argument's check by PyTorch name, and the fields without a default."""
+
+    checks: dict[str, Check]
+    required: tuple[dataclasses.Field[Any], ...]
+
+
+def _declared(kind: type[KindBase]) -> _Declared:
+    found = _DECLARED.get(kind)
     if found is None:
-        found = _FIELDS[kind] = {f.name: f for f in dataclasses.fields(kind)}  # type: ignore[arg-type]
+        fields = dataclasses.fields(kind)  # type: ignore[arg-type]  # every registered kind is a dataclass
+        found = _DECLARED[kind] = _Declared(
+            {f.name: f.metadata["check"] for f in fields},
+            tuple(f for f in fields if f.default is dataclasses.MISSING),
+        )
     return found
 
 
 _NAMES: dict[type[KindBase], dict[str, str]] = {}
-_FIELDS: dict[type[KindBase], dict[str, dataclasses.Field[Any]]] = {}
+_DECLARED: dict[type[KindBase], _Declared] = {}
 
 
 def describe(value: Any) -> str:
@@ -281,7 +304,8 @@ def bind_args(
     Returns the instance and, for each PyTorch argument name, the span of its value.
     """
     names = canonical_names(kind)
-    fields = _fields(kind)
+    declared = _declared(kind)
+    checks = declared.checks
     values: dict[str, Any] = {}
     spans: dict[str, Span] = {}
     problems: list[SpecError] = []  # independent of each other: all are reported in one run
@@ -298,9 +322,9 @@ def bind_args(
                 "keep one spelling",
             ))
             continue
-        check: Check = fields[name].metadata["check"]
+        check = checks[name]
         try:
-            values[name] = check(raw.value)
+            values[name] = check.convert(raw.value)
         except ArgProblem as problem:
             reason = f": {problem.args[0]}" if problem.args else ""
             values[name] = None  # given, though wrong: not also reported as missing
@@ -311,12 +335,12 @@ def bind_args(
             ))
         if raw.value_span is not None:
             spans[name] = raw.value_span
-    for name, f in fields.items():
+    for f in declared.required:
         # after an unknown argument a missing one is most likely that one misspelt: said once
-        if name not in values and f.default is dataclasses.MISSING and not unknown:
+        if f.name not in values and not unknown:
             aliases = f.metadata.get("aliases", ())
             also = f" (or '{aliases[0]}')" if aliases else ""
-            problems.append(SpecError(f"{label} needs '{name}'{also}", span, f"example: {kind.example}"))
+            problems.append(SpecError(f"{label} needs '{f.name}'{also}", span, f"example: {kind.example}"))
     if problems:
         raise collected(problems)
     return kind(**values), spans

@@ -33,6 +33,21 @@ from convcalc.layers.window import (
     transposed_out_len,
 )
 
+_DISPLAY = {1: "conv1d", 2: "conv2d", 3: "conv3d"}  # the kind as shown, by the rank resolved
+
+
+def _kernel_too_large(axes: tuple[AxisWindow, ...]) -> LayerError:
+    kernels = tuple(a.kernel for a in axes)
+    effective = tuple(a.effective for a in axes)
+    described = shape_text(kernels)
+    if effective != kernels:
+        described = f"{shape_text(kernels)} (dilated to {shape_text(effective)})"
+    return LayerError(
+        f"kernel {described} is larger than the padded input {shape_text(tuple(a.padded for a in axes))}",
+        arg="kernel_size",
+        hint="use a smaller kernel, more padding, or a larger input",
+    )
+
 
 def check_groups(groups: int, in_channels: int, out_channels: int) -> None:
     """Grouped convolution splits both channel counts into `groups` equal parts."""
@@ -70,41 +85,36 @@ class Conv(LayerKind):
     def window(self, spatial: tuple[int, ...]) -> Window:
         """The geometry this conv resolves for an input of `spatial` sizes (kernel too large: an error)."""
         axes = resolve_window(spatial, self.kernel_size, self.stride, self.padding, self.dilation, kernel_one_fits_all=False)
-        if any(a.effective > a.padded for a in axes):
-            kernels = tuple(a.kernel for a in axes)
-            effective = tuple(a.effective for a in axes)
-            described = shape_text(kernels)
-            if effective != kernels:
-                described = f"{shape_text(kernels)} (dilated to {shape_text(effective)})"
-            raise LayerError(
-                f"kernel {described} is larger than the padded input {shape_text(tuple(a.padded for a in axes))}",
-                arg="kernel_size",
-                hint="use a smaller kernel, more padding, or a larger input",
-            )
-        return Window(axes, tuple(conv_out_len(a.size, a.effective, a.stride, a.before, a.after) for a in axes))
+        outputs = []
+        for a in axes:
+            effective = a.effective
+            if effective > a.padded:
+                raise _kernel_too_large(axes)
+            outputs.append(conv_out_len(a.size, effective, a.stride, a.before, a.after))
+        return Window(axes, tuple(outputs))
 
     def infer(self, x: TensorInfo, rank: int | None) -> Outcome:
         rank = spatial_rank(x, rank, "conv")
-        channels = x.channels
+        channels = x.shape[0]
         check_channels(self.in_channels, channels, "in_channels")
-        check_groups(self.groups, channels, self.out_channels)
-        window = self.window(x.spatial)
-        out = window.outputs
+        if self.groups != 1:  # one group divides anything
+            check_groups(self.groups, channels, self.out_channels)
+        window = self.window(x.shape[1:])
+        axes, out = window.axes, window.outputs
         notes = non_whole_notes(window) + asymmetric_padding_note(window)
-        taps = prod(window.kernels) * (channels // self.groups)
+        kernels = window.kernels
+        per_group = channels // self.groups
         rf = None
         if x.rf is not None:
-            rf = tuple(a.then(w.effective, w.stride, w.before, w.dilation) for a, w in zip(x.rf, window.axes))
+            rf = tuple([a.then(w.effective, w.stride, w.before, w.dilation) for a, w in zip(x.rf, axes)])
         return Outcome(
-            out=TensorInfo((self.out_channels, *out), rf),
-            weights=(
-                (self.out_channels, channels // self.groups, *window.kernels),
-                *bias_shape(self.bias, self.out_channels),
-            ),
-            macs=taps * self.out_channels * prod(out),
-            notes=notes,
-            display=f"conv{rank}d",
-            window=window,
+            TensorInfo((self.out_channels, *out), rf),
+            ((self.out_channels, per_group, *kernels), *bias_shape(self.bias, self.out_channels)),  # weights
+            0,  # buffers
+            prod(kernels) * per_group * self.out_channels * prod(out),  # macs: taps per output element, times outputs
+            notes,
+            _DISPLAY[rank],
+            window,
         )
 
     def to_torch(self, build: TorchBuild) -> Any:

@@ -11,18 +11,21 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from math import prod
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from convcalc.errors import SpecError
 from convcalc.formats import shape_text
-from convcalc.layers.rf import AxisRF
+from convcalc.layers.rf import AxisRF, Exact
 from convcalc.layers.tensor import TensorInfo
+from convcalc.quick_init import quick_init
 from convcalc.source import Span
 
 if TYPE_CHECKING:
     from convcalc.network import Branches
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class PathEnd:
     label: str
@@ -31,6 +34,7 @@ class PathEnd:
     span: Span | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Joined:
     out: TensorInfo
@@ -92,13 +96,14 @@ class Add(Join):
     hint = "residual: {main: [...], shortcut: [...]} (leave out shortcut for the identity)"
 
     def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
-        if len({end.tensor.shape for end in ends}) > 1:
+        first = ends[0].tensor
+        if any(end.tensor.shape != first.shape for end in ends):
             _mismatch(node, ends, "residual add needs every path to end in the same shape", _add_hint(ends))
-        layouts = {end.tensor.layout for end in ends}
-        if len(layouts) > 1:  # same shape, different meaning per axis: nothing to say about the field
-            return Joined(TensorInfo(ends[0].tensor.shape, None, _nominal(ends)), 0, None)
+        if any(end.tensor.layout != first.layout for end in ends):
+            # same shape, different meaning per axis: nothing to say about the field
+            return Joined(TensorInfo(first.shape, None, _nominal(ends)), 0, None)
         rf, misaligned = _merge([end.tensor.rf for end in ends])
-        return Joined(TensorInfo(ends[0].tensor.shape, rf, _nominal(ends), layouts.pop()), 0, misaligned)
+        return Joined(TensorInfo(first.shape, rf, _nominal(ends), first.layout), 0, misaligned)
 
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         out = outs[0]
@@ -272,18 +277,27 @@ def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] 
     """Every path's field at once (per output, the inputs any path reads), and what disagrees when
     their jumps or centres differ; where the jumps differ no output lines up, and the largest
     path's field stands for the join."""
-    if any(f is None for f in fields):
-        return None, None
-    known = [f for f in fields if f is not None]
-    merged = tuple(_union(axes) for axes in zip(*known))
+    known: list[tuple[AxisRF, ...]] = []
+    for field in fields:
+        if field is None:
+            return None, None
+        known.append(field)
+    merged = tuple([_union(axes) for axes in zip(*known)])
+    # Compared axis by axis against the first path (the sets of the message are built only when
+    # they differ). After upsampling the centres of neighbouring outputs are not evenly spaced (a
+    # k=2, S=2 transposed conv's outputs 0 and 1 share a field), so only regular fields' centres compare.
+    first = known[0]
+    jumps_agree = centers_agree = regular = True
+    for path in known:
+        for a, b in zip(first, path):
+            regular = regular and b.regular
+            jumps_agree = jumps_agree and a.jump == b.jump
+            centers_agree = centers_agree and a.center == b.center
     problems = []
-    # After upsampling the centres of neighbouring outputs are not evenly spaced (a k=2, S=2
-    # transposed conv's outputs 0 and 1 share a field), so only regular fields' centres compare.
-    regular = all(a.regular for f in known for a in f)
-    for what in ("jump", "center") if regular else ("jump",):
-        values = {tuple(getattr(a, what) for a in f) for f in known}
-        if len(values) > 1:
-            problems.append(f"{what}s " + " vs ".join(sorted("x".join(map(str, v)) for v in values)))
+    if not jumps_agree:
+        problems.append(_disagree("jump", {tuple([a.jump for a in f]) for f in known}))
+    if regular and not centers_agree:
+        problems.append(_disagree("center", {tuple([a.center for a in f]) for f in known}))
     return merged, "; ".join(problems) or None
 
 
@@ -291,4 +305,11 @@ def _union(axes: tuple[AxisRF, ...]) -> AxisRF:
     merged: AxisRF | None = axes[0]
     for axis in axes[1:]:
         merged = None if merged is None else merged.union(axis)
-    return merged if merged is not None else max(axes, key=lambda a: a.size)
+    return merged if merged is not None else max(axes, key=_size)
+
+
+_size = attrgetter("size")
+
+
+def _disagree(what: str, values: set[tuple[Exact, ...]]) -> str:
+    return f"{what}s " + " vs ".join(sorted("x".join(map(str, v)) for v in values))

@@ -35,6 +35,8 @@ from convcalc.layers.tensor import (
 )
 from convcalc.layers.torch_modules import LAYER_SCALE, LAYERNORM2D
 
+_BATCHNORM = {1: "batchnorm1d", 2: "batchnorm2d", 3: "batchnorm3d"}  # the kind as shown, by the rank read
+
 
 @register("batchnorm", ranked=True)
 @kind_dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,7 +72,7 @@ class BatchNorm(LayerKind):
             weights=affine_shapes(self.affine, (channels,)),
             buffers=2 * channels + 1 if self.track_running_stats else 0,
             macs=prod(x.shape),
-            display=f"batchnorm{have}d",
+            display=_BATCHNORM[have],
         )
 
     def to_torch(self, build: TorchBuild) -> Any:

@@ -23,6 +23,7 @@ from math import gcd
 
 from convcalc.layers.tensor import LayerError
 from convcalc.limits import RF_PERIOD
+from convcalc.quick_init import quick_init
 
 Exact = int | Fraction
 Span = tuple[int, int] | None  # the first and last input pixel one output reads; None: it reads none
@@ -30,11 +31,12 @@ Span = tuple[int, int] | None  # the first and last input pixel one output reads
 
 def exact(value: Exact) -> Exact:
     """A Fraction with denominator 1 becomes an int, so whole numbers print as whole numbers."""
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return int(value)
+    if type(value) is not int and isinstance(value, Fraction) and value.denominator == 1:
+        return int(value)  # (an int is tested first: isinstance on Fraction, an ABC, is slow)
     return value
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AxisRF:
     """Receptive field along one spatial axis.
@@ -88,6 +90,10 @@ class AxisRF:
         """
         if self.phases:
             return self.through(AxisRF(kernel, stride, -pad_before), step=dilation)
+        size, jump, start = self.size, self.jump, self.start
+        if type(jump) is int and type(size) is type(start) is int:
+            # whole numbers throughout (every regular field is): no Fraction to normalise
+            return AxisRF(size + (kernel - 1) * jump, jump * stride, start - pad_before * jump)
         return AxisRF(
             size=exact(self.size + (kernel - 1) * self.jump),
             jump=exact(self.jump * stride),
@@ -122,6 +128,10 @@ class AxisRF:
             return self
         if self.jump != other.jump:
             return None
+        if not self.phases and not other.phases:
+            low = min(self.start, other.start)
+            high = max(self.start + self.size, other.start + other.size)
+            return AxisRF(exact(high - low), self.jump, low)
         mine, theirs = len(self.phases) or 1, len(other.phases) or 1
         period = mine * theirs // gcd(mine, theirs)
         check_period(period)

@@ -11,6 +11,7 @@ from math import prod
 from typing import TYPE_CHECKING
 
 from convcalc.formats import shape_text
+from convcalc.quick_init import quick_init
 
 if TYPE_CHECKING:
     from convcalc.layers.kind import LayerKind
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class TensorInfo:
     """A tensor's per-sample shape (C, *spatial) and the receptive field of its first element.
@@ -52,6 +54,7 @@ class TensorInfo:
         return self.shape[0]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Note:
     """A soft problem a layer rule found; the engine adds the layer's name and position."""
@@ -62,6 +65,7 @@ class Note:
     severity: str = "warning"  # "info": worth knowing, nothing is lost
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """One layer's effect, per sample: output tensor, weights, buffers, MACs, notes.
@@ -81,6 +85,8 @@ class Outcome:
 
     @property
     def params(self) -> int:
+        if not self.weights:
+            return 0  # most layers: asked once per row
         return sum(prod(shape) for shape in self.weights)
 
 
@@ -135,7 +141,7 @@ def spatial_rank(x: TensorInfo, rank: int | None, family: str) -> int:
 
     `rank` is fixed by spellings such as conv2d; the short form (`conv`) takes the input's.
     """
-    have = len(x.spatial)
+    have = len(x.shape) - 1  # len(x.spatial), without slicing
     if rank is None:
         if have not in (1, 2, 3):
             raise LayerError(

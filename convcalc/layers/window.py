@@ -12,6 +12,7 @@ from typing import TypeVar, cast
 from convcalc.formats import decimal
 from convcalc.layers.args import Axes, Padding
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
+from convcalc.quick_init import quick_init
 
 UNIT = {"length": "position", "height": "row", "width": "column", "depth": "slice"}
 
@@ -55,6 +56,8 @@ def resolve_padding(
     the odd pixel at the end; ONNX's 'same_upper' is the same rule and 'same_lower' puts the odd
     pixel at the start. 'valid' is no padding.
     """
+    if type(padding) is int:  # the common case: one size on both sides of every axis
+        return ((padding, padding),) * rank
     if padding == "valid":
         return ((0, 0),) * rank
     if padding == "same":
@@ -103,6 +106,7 @@ def transposed_out_len(n: int, kernel: int, stride: int, pad: int, output_paddin
     return (n - 1) * stride - 2 * pad + kernel + output_padding
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class AxisWindow:
     """One axis of a sliding window, as resolved for its input: the numbers the lecture writes.
@@ -122,8 +126,8 @@ class AxisWindow:
 
     @property
     def effective(self) -> int:
-        """F_eff = D·(F − 1) + 1."""
-        return effective_kernel(self.kernel, self.dilation)
+        """F_eff = D·(F − 1) + 1 (`effective_kernel`, spelt out: asked several times per layer)."""
+        return self.dilation * (self.kernel - 1) + 1
 
     @property
     def padded(self) -> int:
@@ -141,13 +145,15 @@ class AxisWindow:
 
     @property
     def whole(self) -> bool:
-        return self.span % self.stride == 0
+        """Whether (N + 2P − F_eff)/S + 1 is whole (`span`, spelt out: asked of every window's axes)."""
+        return (self.size + self.before + self.after - self.dilation * (self.kernel - 1) - 1) % self.stride == 0
 
     def unseen(self, out: int) -> int:
         """Input rows past the last window's end (never covered), for `out` windows."""
         return max(0, self.before + self.size - ((out - 1) * self.stride + self.effective))
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Window:
     """A sliding window over every spatial axis, resolved once by the layer's rule.
@@ -163,7 +169,7 @@ class Window:
 
     @property
     def kernels(self) -> tuple[int, ...]:
-        return tuple(a.kernel for a in self.axes)
+        return tuple([a.kernel for a in self.axes])
 
     @property
     def effective(self) -> tuple[int, ...]:
@@ -204,18 +210,21 @@ def resolve_window(
     kernels = per_axis(kernel_size, rank, "kernel_size", one_fits_all=kernel_one_fits_all)
     strides = per_axis(stride, rank, "stride")
     dilations = per_axis(dilation, rank, "dilation")
-    effective = tuple(effective_kernel(k, d) for k, d in zip(kernels, dilations))
+    effective = tuple(map(effective_kernel, kernels, dilations))
     pads = resolve_padding(padding, rank, spatial, effective, strides)
-    return tuple(
+    return tuple([
         AxisWindow(n, k, s, d, lo, hi) for n, k, s, d, (lo, hi) in zip(spatial, kernels, strides, dilations, pads)
-    )
+    ])
 
 
 def asymmetric_padding_note(window: Window) -> tuple[Note, ...]:
     """When padding differs before and after, say what is applied on each side (an info)."""
-    pads = window.pads
-    if all(lo == hi for lo, hi in pads):
+    for axis in window.axes:
+        if axis.before != axis.after:
+            break
+    else:
         return ()
+    pads = window.pads
     sides = {1: (("left", "right"),), 2: (("top", "bottom"), ("left", "right")),
              3: (("front", "back"), ("top", "bottom"), ("left", "right"))}[len(pads)]
     applied = ", ".join(f"{a} {lo}, {b} {hi}" for (a, b), (lo, hi) in zip(sides, pads))
@@ -243,6 +252,11 @@ def non_whole_notes(window: Window) -> tuple[Note, ...]:
     real loss at the end (F_eff ≥ S and input rows past the last window). Axes that fail with
     the same arithmetic share one note ("height and width").
     """
+    for a in window.axes:
+        if not a.whole:
+            break
+    else:
+        return ()  # the common case, decided without building anything
     rank = len(window.axes)
     failures: dict[tuple[str, int, int, int, int], list[str]] = {}
     for axis, (a, out) in enumerate(zip(window.axes, window.outputs)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from convcalc.engine.collector import collector_paused
 from convcalc.engine.report import Report
 from convcalc.errors import Diagnostic, UsageError
 
@@ -117,7 +118,8 @@ def render_report(report: Report, fmt: str, columns: tuple[str, ...] | None = No
     from convcalc.render.summary import DEFAULT_COLUMNS
 
     renderer: Callable[[Report, tuple[str, ...]], str | RenderableType] = _pick(REPORT_RENDERERS, fmt)
-    return renderer(report, columns or DEFAULT_COLUMNS)
+    with collector_paused():  # a row's dicts, lists and cells: one long-lived object after another, no cycles
+        return renderer(report, columns or DEFAULT_COLUMNS)
 
 
 def render_reports(reports: list[Report], fmt: str, columns: tuple[str, ...] | None = None) -> str | RenderableType:
@@ -131,11 +133,13 @@ def render_reports(reports: list[Report], fmt: str, columns: tuple[str, ...] | N
 
         from convcalc.engine.as_dict import report_dict
 
-        return json.dumps([report_dict(report) for report in reports], indent=2, ensure_ascii=False) + "\n"
+        with collector_paused():
+            return json.dumps([report_dict(report) for report in reports], indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         from convcalc.render.to_csv import to_csv_many
 
-        return to_csv_many(reports)
+        with collector_paused():
+            return to_csv_many(reports)
     parts = [render_report(report, fmt, columns) for report in reports]
     if fmt == "table":
         from rich.console import Group

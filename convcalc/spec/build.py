@@ -14,8 +14,8 @@ from convcalc.errors import SpecError, collected
 from convcalc.layers import lookup, spellings
 from convcalc.layers.args import ArgValue, bind_args, canonical_names
 from convcalc.layers.keras_names import keras_kind_hint
-from convcalc.layers.kind import CompositeKind
-from convcalc.layers.registry import normalize
+from convcalc.layers.kind import CompositeKind, LayerKind
+from convcalc.layers.registry import Entry, normalize
 from convcalc.limits import check_digits
 from convcalc.network import Branches, Group, LayerSpec, Node, leaves, map_layers
 from convcalc.source import Span
@@ -67,6 +67,17 @@ RawNode = RawLayer | RawBranches | RawGroup
 
 def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
     """Check one raw layer; returns the spec (named later) and its family for auto-naming."""
+    entry, instance, arg_spans = check_layer(raw)
+    spec = LayerSpec(
+        kind=normalize(raw.kind), args=instance, name=raw.name or "", span=raw.span, arg_spans=arg_spans,
+        rank=entry.rank, label=entry.display or entry.family,
+    )
+    return spec, entry.family
+
+
+def check_layer(raw: RawLayer) -> tuple[Entry, LayerKind | CompositeKind, dict[str, Span]]:
+    """Check one raw layer: its kind's registry entry, its checked arguments (the kind's
+    dataclass) and the span of each argument's value, by PyTorch name (a new dict)."""
     entry = lookup(raw.kind)
     if entry is None:
         hint = keras_kind_hint(raw.kind, normalize(raw.kind))
@@ -98,11 +109,7 @@ def build_layer(raw: RawLayer) -> tuple[LayerSpec, str]:
             )
         args[key] = value
     instance, arg_spans = bind_args(kind, label, args, raw.span)
-    spec = LayerSpec(
-        kind=normalize(raw.kind), args=instance, name=raw.name or "", span=raw.span, arg_spans=arg_spans,
-        rank=entry.rank, label=label,
-    )
-    return spec, entry.family
+    return entry, instance, arg_spans
 
 
 def build_layers(raws: Sequence[RawNode]) -> tuple[Node, ...]:
@@ -171,23 +178,24 @@ class _Scope:
     def _name(self, explicit: str | None, family: str) -> str:
         if explicit is not None:
             return self.prefix + explicit
-        name = ""
-        while not name or name in self.taken:
-            self.counters[family] = self.counters.get(family, 0) + 1
-            name = f"{family}{self.counters[family]}"
+        count = self.counters.get(family, 0) + 1
+        name = f"{family}{count}"
+        while name in self.taken:
+            count += 1
+            name = f"{family}{count}"
+        self.counters[family] = count
         self.taken.add(name)
         return self.prefix + name
 
     def _node(self, raw: RawNode) -> Node:
         if isinstance(raw, RawLayer):
-            spec, family = build_layer(raw)
-            spans = spec.arg_spans
+            entry, instance, spans = check_layer(raw)
             if raw.shared_span is not None:
-                spans = {**spans, "shared": raw.shared_span}
-            # Built directly rather than with dataclasses.replace: this runs once per layer.
+                spans["shared"] = raw.shared_span  # the dict is this layer's own
+            # Built once, named, rather than by build_layer and then dataclasses.replace: once per layer.
             return LayerSpec(
-                spec.kind, spec.args, self._name(raw.name, family), spec.span, spans, raw.shared, spec.rank, spec.label,
-                raw.trainable,
+                normalize(raw.kind), instance, self._name(raw.name, entry.family), raw.span, spans, raw.shared,
+                entry.rank, entry.display or entry.family, raw.trainable,
             )
         if isinstance(raw, RawBranches):
             paths = tuple(self._each(path) for path in raw.paths)

@@ -7,7 +7,9 @@ any value can be pointed at in an error. PyYAML's C loader is used when it was b
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +36,32 @@ from convcalc.spec.build import (
     parse_shape,
 )
 from convcalc.spec.params import substitute
-from convcalc.spec.yaml_guard import compose_checked, node_span, read_source
+from convcalc.spec.yaml_guard import compose_tree, node_span, read_source
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _SpecLoader(Loader):  # type: ignore[misc]  # Loader is CSafeLoader or SafeLoader, both untyped here
+    """The loader, asking its resolver once per distinct (kind, value, style).
+
+    The composer asks for the tag of every untagged node (for a scalar, a chain of regular
+    expressions in Python, ~1 µs); a spec repeats the same few keys and numbers thousands of
+    times. Without path resolvers (a safe loader has none) the answer depends on the arguments
+    alone, so this loader, which reads one document, keeps each answer for the rest of it, in
+    `functools.lru_cache`, whose hits never enter Python. `dispose` (called by `yaml.compose`
+    when the document is read) drops it, and with it the reference back to the loader.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        if not self.yaml_path_resolvers:  # with them, the tag also depends on the node's place
+            self.resolve = lru_cache(maxsize=None)(super().resolve)
+
+    def dispose(self) -> None:
+        self.__dict__.pop("resolve", None)
+        super().dispose()
+
+
 TOP_KEYS = ("name", "input", "batch", "define", "layers", "constraints")  # constraints: read by convcalc.checks
 _scalars = yaml.constructor.SafeConstructor()
 # Plain scalars are built by calling their tag's constructor directly: `construct_object` would
@@ -48,6 +73,7 @@ _SCALAR_TAGS = {
     for name in ("int", "float", "bool", "null")
 }
 _STR_TAG = "tag:yaml.org,2002:str"
+_INT_TAG = "tag:yaml.org,2002:int"
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:
@@ -55,6 +81,10 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     if tag == _STR_TAG:
         return node.value
+    if tag == _INT_TAG:
+        text = node.value
+        if text.isdigit() and text.isascii() and (text[0] != "0" or len(text) == 1):
+            return int(text)  # a plain decimal (most numbers in a spec): what construct_yaml_int returns
     construct = _SCALAR_TAGS.get(tag)
     if construct is not None:
         return construct(_scalars, node)
@@ -72,7 +102,8 @@ def load_spec(path: str | Path) -> Network:
 def parse_spec(text: str, filename: str = "<spec>") -> Network:
     source = Source(filename, text)
     with collector_paused():
-        return _Reader(source).network(compose_checked(text, source, Loader))
+        root, tree = compose_tree(text, source, _SpecLoader)
+        return _Reader(source, tree).network(root)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +128,16 @@ class _Reader:
     parameters in `env`, so every value is checked as if it had been written out in full.
     """
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, tree: bool = False) -> None:
         self.source = source
+        self.tree = tree  # no alias shares a node: each node read is referenced by its parent alone
         self.defines: dict[str, _Define] = {}
         self.env: dict[str, Any] = {}
         self.expanding: list[str] = []
         self.depth = 0  # constructs, blocks and repeats being read, one inside another
         self.max_depth = DEPTH.value()
         self.sizes: dict[int, int] = {}  # rows each raw node expands to, by identity (see `count`)
-
-    def span(self, node: yaml.Node) -> Span:
-        return node_span(self.source, node)
+        self.span: Callable[[yaml.Node], Span] = partial(node_span, source)  # where a node was written
 
     def value(self, node: yaml.Node) -> Any:
         """A node as plain data, with `$parameters` substituted (only plain scalars, not quoted)."""
@@ -120,16 +150,20 @@ class _Reader:
             return [self.value(item) for item in node.value]
         return {self.value(k): self.value(v) for k, v in node.value}
 
-    def mapping(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
+    def mapping(self, node: yaml.Node, what: str, about: str | None = None) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """A mapping's keys (names, each once) and nodes. `what` names the mapping in errors; with
+        `about`, `what` is a template for it, formatted only for an error (this runs once per layer)."""
         if not isinstance(node, yaml.MappingNode):
-            raise SpecError(f"{what} must be a mapping of keys to values", self.span(node))
+            raise SpecError(f"{_named(what, about)} must be a mapping of keys to values", self.span(node))
         items, seen = [], set()
         for key_node, value_node in node.value:
             key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
-                raise SpecError(f"keys in {what} must be names (got {self.value(key_node)!r})", self.span(key_node))
+                raise SpecError(
+                    f"keys in {_named(what, about)} must be names (got {self.value(key_node)!r})", self.span(key_node)
+                )
             if key in seen:
-                raise SpecError(f"'{key}' appears twice in {what}", self.span(key_node), "keep one")
+                raise SpecError(f"'{key}' appears twice in {_named(what, about)}", self.span(key_node), "keep one")
             seen.add(key)
             items.append((key, key_node, value_node))
         return items
@@ -166,22 +200,36 @@ class _Reader:
         if "define" in fields:
             self.read_defines(fields["define"][1])
         layers_node = fields["layers"][1]
-        raws = self.sequence(layers_node, "'layers'", allow_empty=False)
+        raws = self.top_level(layers_node)
         LAYERS.check(self.count(raws), self.span(layers_node), "this spec")
         nodes = build_layers(raws)
         check_rank_reading(input_shape, nodes, self.span(fields["input"][1]), cli=False)
         return Network(name, input_shape, nodes, batch, self.span(root))
+
+    def top_level(self, node: yaml.Node) -> list[RawNode]:
+        """The `layers:` list. In a tree (no aliases) each item's nodes are let go once read, so a
+        100k-layer spec never holds its whole YAML tree and all its raw layers at once; the list
+        is read in the same order either way, and this list is read once."""
+        if not self.tree or not isinstance(node, yaml.SequenceNode) or not node.value:
+            return self.sequence(node, "'layers'", allow_empty=False)
+        items = node.value
+        items.reverse()
+        raws: list[RawNode] = []
+        while items:
+            raws.extend(self.node(items.pop()))
+        return raws
 
     def count(self, raws: list[RawNode]) -> int:
         """Rows these raw nodes expand to (a repeat's steps share nodes: each counted once per
         use, each node's size computed once), so a limit is checked before anything is built."""
         total = 0
         for raw in raws:
+            if isinstance(raw, RawLayer):
+                total += 1  # one row: nothing to remember
+                continue
             size = self.sizes.get(id(raw))
             if size is None:
-                if isinstance(raw, RawLayer):
-                    size = 1
-                elif isinstance(raw, RawBranches):
+                if isinstance(raw, RawBranches):
                     size = 1 + sum(self.count(path) for path in raw.paths)
                 else:
                     size = self.count(raw.nodes)
@@ -299,7 +347,7 @@ class _Reader:
     def layer(self, kind: str, key_node: yaml.Node, args_node: yaml.Node) -> RawLayer:
         raw = RawLayer(kind, self.span(key_node))
         if isinstance(args_node, yaml.MappingNode):
-            for key, arg_key, arg_value in self.mapping(args_node, f"the arguments of '{kind}'"):
+            for key, arg_key, arg_value in self.mapping(args_node, "the arguments of '{}'", kind):
                 if key == "name":
                     raw.name, raw.name_span = self.name(arg_value)
                 elif key == "shared":
@@ -454,6 +502,10 @@ class _Reader:
 
 
 REPEAT_KEYS = ("repeat", "layers", "first", "name", "trainable")
+
+
+def _named(what: str, about: str | None) -> str:
+    return what if about is None else what.format(about)
 
 
 def _is_null(node: yaml.Node) -> bool:

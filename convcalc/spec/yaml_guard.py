@@ -19,6 +19,7 @@ _STANDARD = ("str", "int", "float", "bool", "null", "seq", "map")
 STANDARD_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in _STANDARD)
 _ENTERING, _DONE = 1, 2
 _INT = "tag:yaml.org,2002:int"
+_STR = "tag:yaml.org,2002:str"
 _TYPED = frozenset(f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null"))
 _COLLECTIONS = {"tag:yaml.org,2002:seq": yaml.SequenceNode, "tag:yaml.org,2002:map": yaml.MappingNode}
 _RESOLVER = yaml.resolver.Resolver()
@@ -29,8 +30,9 @@ def node_span(source: Source, node: yaml.Node) -> Span:
     """Where a composed node was written: 1-based line and column, and its width on its line
     (every reader of YAML — specs, constraints, answer files — points at values this way)."""
     start, end = node.start_mark, node.end_mark
-    width = end.column - start.column if end.line == start.line else 1
-    return Span(source, start.line + 1, start.column + 1, max(1, width))
+    line, column = start.line, start.column
+    width = end.column - column if end.line == line else 1
+    return Span(source, line + 1, column + 1, max(1, width))
 
 
 def _span(source: Source, node: yaml.Node) -> Span:
@@ -50,9 +52,9 @@ def _tag_name(tag: str) -> str:
     return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
 
 
-def check_document(root: yaml.Node | None, source: Source) -> None:
+def check_document(root: yaml.Node | None, source: Source) -> bool:
     """Refuse non-standard tags, over-long integers, recursive aliases and alias expansion past
-    the YAML_NODES limit.
+    the YAML_NODES limit; True when aliases share some list or mapping (the nodes are no tree).
 
     One cheap pass checks every node's tag and notices whether any list or mapping is reached
     twice (only an alias can do that). Most documents have no aliases: then the nodes form a tree,
@@ -61,14 +63,28 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
     Both passes use an explicit stack: nesting depth alone never raises RecursionError here.
     """
     if root is None:
-        return
+        return False
     digits = DIGITS.value()
     seen: set[int] = set()
+    implicit: dict[str, str] = {}  # a value's tag if written untagged: the resolver (regexes) asked once per value
     shared = False
     stack = [root]
     while stack:
         node = stack.pop()
         tag = node.tag
+        value = node.value
+        if type(value) is str and (tag == _STR or tag in _TYPED):
+            # A scalar with a standard scalar tag (nearly every node): only numbers have more to check.
+            if tag != _STR:
+                if tag == _INT and len(value) > digits and len(value.lstrip("+-0").replace("_", "")) > digits:
+                    # Python refuses to convert past 4,300 digits, and no size or count needs 19
+                    DIGITS.check(len(value.lstrip("+-0")), _span(source, node), f"the number {value[:20]}…", "has")
+                own = implicit.get(value)
+                if own is None:
+                    own = implicit[value] = _implicit_tag(value)
+                if own != tag:
+                    _check_typed_scalar(node, source)
+            continue
         if tag not in STANDARD_TAGS:
             raise SpecError(
                 f"YAML tag '{_tag_name(tag)}' is not allowed",
@@ -80,32 +96,29 @@ def check_document(root: yaml.Node | None, source: Source) -> None:
             written = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
             written = "a single value" if isinstance(node, yaml.ScalarNode) else written
             raise SpecError(f"YAML tag '{_tag_name(tag)}' does not fit {written}", _span(source, node), "remove the tag")
-        value = node.value
         if type(value) is str:
-            if tag == _INT and len(value.lstrip("+-0").replace("_", "")) > digits:
-                # Python refuses to convert past 4,300 digits, and no size or count needs 19
-                DIGITS.check(len(value.lstrip("+-0")), _span(source, node), f"the number {value[:20]}…", "has")
-            if tag in _TYPED and isinstance(node, yaml.ScalarNode):
-                _check_typed_scalar(node, source)
-            continue
+            continue  # a scalar with a standard tag not checked above: none is left
         key = id(node)
         if key in seen:
             shared = True
             continue
         seen.add(key)
         if isinstance(node, yaml.MappingNode):
-            for pair in value:
-                if not isinstance(pair[0], yaml.ScalarNode):
+            for key_node, value_node in value:
+                if not isinstance(key_node, yaml.ScalarNode):
                     raise SpecError(
                         "a key must be a name or a number, not a list or mapping",
-                        _span(source, pair[0]),
+                        _span(source, key_node),
                         "is a ':' missing after a value, or a '-' before it?",
                     )
-                stack.extend(pair)
+                if key_node.tag != _STR:  # a key that is a plain string (nearly every one) has nothing to check
+                    stack.append(key_node)
+                stack.append(value_node)
         else:
             stack.extend(value)
     if shared:
         _check_aliases(root, source)
+    return shared
 
 
 def _check_aliases(root: yaml.Node, source: Source) -> None:
@@ -141,11 +154,15 @@ def _check_aliases(root: yaml.Node, source: Source) -> None:
             stack.append((child, False))
 
 
-def _check_typed_scalar(node: yaml.ScalarNode, source: Source) -> None:
+def _implicit_tag(value: str) -> str:
+    """The tag a plain scalar gets when written without one."""
+    return str(_RESOLVER.resolve(yaml.ScalarNode, value, (True, False)))  # type: ignore[no-untyped-call]
+
+
+def _check_typed_scalar(node: yaml.Node, source: Source) -> None:
     """A standard tag written on a value it does not fit (`!!bool 7`, `!!float mix`) is refused
-    here; PyYAML's constructor would raise KeyError or ValueError on it later."""
-    if _RESOLVER.resolve(yaml.ScalarNode, node.value, (True, False)) == node.tag:  # type: ignore[no-untyped-call]
-        return  # an untagged number, bool or null, or a tag that says what the value already is
+    here; PyYAML's constructor would raise KeyError or ValueError on it later. Called only where
+    the tag is not the one the value would have untagged (`check_document` asks the resolver)."""
     try:
         _CONSTRUCTOR.construct_object(node)
     except (ValueError, KeyError, TypeError, OverflowError, yaml.YAMLError):
@@ -190,6 +207,14 @@ def yaml_error(problem: yaml.YAMLError, source: Source) -> SpecError:
 
 def compose_checked(text: str, source: Source, loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> yaml.Node | None:
     """`yaml.compose` with the checks above; a syntax error is a SpecError at its line and column."""
+    return compose_tree(text, source, loader)[0]
+
+
+def compose_tree(
+    text: str, source: Source, loader: type[yaml.SafeLoader] = yaml.SafeLoader
+) -> tuple[yaml.Node | None, bool]:
+    """`compose_checked`, and whether the nodes form a tree (no alias shares a list or mapping):
+    then a reader holds the only reference to each node, and may let go of one it has read."""
     try:
         root = yaml.compose(text, Loader=loader)
     except yaml.YAMLError as problem:
@@ -199,8 +224,7 @@ def compose_checked(text: str, source: Source, loader: type[yaml.SafeLoader] = y
             f"{source.name}: the YAML is nested too deeply to read (lists or mappings hundreds of levels deep)",
             hint="no spec or answer file needs that: check the brackets",
         ) from None
-    check_document(root, source)
-    return root
+    return root, not check_document(root, source)
 
 
 def load_plain(text: str, source: Source) -> object:
