@@ -114,6 +114,7 @@ MESSAGES = {
     "grid.channel": "channel {c}",
     "work.padded": "the padded input",
     "work.products": "every window's products",
+    "work.file": "the values in the matrix file",
     # quiz
     "level.easy": "easy",
     "level.medium": "medium",
@@ -189,6 +190,7 @@ MESSAGES = {
     "err.kernel_channels.hint": "give the kernel one matrix per input channel, separated by '|'",
     "err.kernel_fit": "the kernel (size {k}, dilation {d}) does not fit the padded input ({padded})",
     "err.pool_padding": "padding {p} is more than half the window {f} (PyTorch refuses it)",
+    "err.limit.file_size": "the file '{path}' has {amount} bytes, more than the limit of {limit}",
     "err.limit.matrix_cells": "this needs {amount} cells ({what}), more than the limit of {limit}",
     "err.limit.padding": "padding {amount} is more than the limit of {limit} pixels on a side",
     "err.limit.rf_layers": "{amount} layers are more than the limit of {limit}",

@@ -115,6 +115,7 @@ MESSAGES = {
     "grid.channel": "通道 {c}",
     "work.padded": "填充后的输入",
     "work.products": "各窗口的乘积",
+    "work.file": "矩阵文件中的数值",
     # quiz
     "level.easy": "简单",
     "level.medium": "中等",
@@ -190,6 +191,7 @@ MESSAGES = {
     "err.kernel_channels.hint": "请为每个输入通道给卷积核一个矩阵，用“|”分隔",
     "err.kernel_fit": "卷积核（尺寸 {k}，空洞率 {d}）放不进填充后的输入（{padded}）",
     "err.pool_padding": "填充 {p} 超过了窗口 {f} 的一半（PyTorch 不允许）",
+    "err.limit.file_size": "文件“{path}”有 {amount} 字节，超过了上限 {limit}",
     "err.limit.matrix_cells": "这需要 {amount} 个单元（{what}），超过了上限 {limit}",
     "err.limit.padding": "填充 {amount} 超过了每边 {limit} 像素的上限",
     "err.limit.rf_layers": "{amount} 层超过了上限 {limit}",
