@@ -84,6 +84,7 @@ MESSAGES = {
     "solve.degenerate": "degenerate: the padding is at least the kernel, so edge outputs see only zeros",
     "solve.count": "{count} solution(s) in the range searched ({ranges})",
     "solve.count_unsearched": "{count} solution(s)",
+    "solve.inputs_capped": "input: the {count} smallest for each",
     "solve.none": "none: no integer {unknowns} gives output {o} (searched {ranges})",
     "solve.none_unsearched": "none: no integer {unknowns} gives output {o}",
     "solve.nearest": "nearest: {values} gives {o}",

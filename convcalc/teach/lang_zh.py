@@ -85,6 +85,7 @@ MESSAGES = {
     "solve.degenerate": "退化解：填充不小于滤波器，边缘的输出只看到零",
     "solve.count": "在搜索范围内共有 {count} 个解（{ranges}）",
     "solve.count_unsearched": "共有 {count} 个解",
+    "solve.inputs_capped": "输入尺寸：每组取最小的 {count} 个",
     "solve.none": "无解：没有整数 {unknowns} 能得到输出 {o}（搜索范围 {ranges}）",
     "solve.none_unsearched": "无解：没有整数 {unknowns} 能得到输出 {o}",
     "solve.nearest": "最接近：{values} 得到 {o}",
