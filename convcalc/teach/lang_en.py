@@ -161,6 +161,8 @@ MESSAGES = {
     "err.rf_kernel.hint": "convcalc explain rf --kernel 3 --layers 3",
     "err.rf_layers": "give one positive --stride (and --dilation) per layer, or one for all",
     "err.rf_layers.hint": "--kernel 3,3,3 --stride 1,2,1 --dilation 1,2,4",
+    "err.rf_too_large": "the receptive field or its jump passes 2^63 at layer #{index}: no input is that large",
+    "err.rf_too_large.hint": "use smaller strides, kernels or dilations, or fewer layers",
     "err.known": "--{what} must be a whole number or '?' (got {text})",
     "err.solve_needs": "solve needs the input size or a numeric output size",
     "err.solve_needs.hint": "--input 32 --output 16 ...",

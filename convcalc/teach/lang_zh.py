@@ -162,6 +162,8 @@ MESSAGES = {
     "err.rf_kernel.hint": "convcalc explain rf --kernel 3 --layers 3",
     "err.rf_layers": "请为每一层给一个正的 --stride（和 --dilation），或给一个值用于所有层",
     "err.rf_layers.hint": "--kernel 3,3,3 --stride 1,2,1 --dilation 1,2,4",
+    "err.rf_too_large": "感受野或其跳跃在第 #{index} 层超过了 2^63：没有这么大的输入",
+    "err.rf_too_large.hint": "请使用更小的步长、卷积核或空洞率，或减少层数",
     "err.known": "--{what} 必须是整数或 '?'（收到 {text}）",
     "err.solve_needs": "solve 需要输入尺寸或一个数值形式的输出尺寸",
     "err.solve_needs.hint": "--input 32 --output 16 ...",
