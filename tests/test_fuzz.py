@@ -15,7 +15,8 @@ and never more than 5 s for one input (the hypothesis deadline; a watchdog stops
 The default (CI) profile runs a few hundred inputs in all; `pytest --hypothesis-profile=fuzz
 tests/test_fuzz.py` runs more than 100,000 (see the README's "Robustness" section). Each test's
 share of the profile's `max_examples` is set where it is declared. With CONVCALC_FUZZ_LOG=FILE the
-number of CLI runs and the process's peak memory are appended to FILE at the end.
+number of CLI runs, the process's peak memory and the slowest run (seconds, arguments) are appended
+to FILE at the end.
 """
 
 from __future__ import annotations
@@ -79,15 +80,18 @@ def watchdog(seconds: int) -> Iterator[None]:
         raise Hang(f"no result after {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.alarm(seconds)
+    # Then again every second: a Hang raised while a destructor runs is only printed, and the
+    # run went on (the long profile once grew to 12 GB in a solve of 10^8 candidates).
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1)
     try:
         yield
     finally:
-        signal.alarm(0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
 
-RUNS = {"count": 0}
+RUNS: dict[str, Any] = {"count": 0, "slowest_s": 0.0, "slowest": []}
+CHILDREN: dict[str, Any] = {"count": 0, "peak_mb": 0.0, "largest": [], "slowest_s": 0.0, "cpu_s": 0.0, "slowest": []}
 
 
 def _log_at_exit() -> None:
@@ -95,7 +99,13 @@ def _log_at_exit() -> None:
     if log and RUNS["count"]:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with open(log, "a", encoding="utf-8") as out:
-            out.write(f"runs={RUNS['count']} peak_rss_mb={peak_mb:.0f}\n")
+            out.write(f"runs={RUNS['count']} peak_rss_mb={peak_mb:.0f} slowest_s={RUNS['slowest_s']:.2f} "
+                      f"slowest={json.dumps(RUNS['slowest'])[:300]}\n")
+    if log and CHILDREN["count"]:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"fresh_processes={CHILDREN['count']} peak_child_rss_mb={CHILDREN['peak_mb']:.0f} "
+                      f"largest={json.dumps(CHILDREN['largest'])[:300]} slowest_child_s={CHILDREN['slowest_s']:.2f} "
+                      f"slowest_child_cpu_s={CHILDREN['cpu_s']:.2f} slowest_child={json.dumps(CHILDREN['slowest'])[:300]}\n")
 
 
 atexit.register(_log_at_exit)
@@ -125,20 +135,29 @@ def invoke(args: list[str], *, positioned: str | None = None, inputs: dict[str, 
             raise
         result = SimpleNamespace(exit_code=-1, stdout="", stderr="", exception=None)
     seconds = time.perf_counter() - start
+    if seconds > RUNS["slowest_s"]:
+        RUNS["slowest_s"], RUNS["slowest"] = seconds, args
     code, out, err = result.exit_code, result.stdout, result.stderr
     problem = "hang" if code == -1 else judge(result, code, out, err, positioned, report)
     if problem is None and seconds > DEADLINE_MS / 1000:
         problem = f"took {seconds:.1f} s"
-    if problem is None:
-        return code, out, err
+    if problem is not None:
+        failed(problem, args, code, out, err, result.exception, inputs)
+    return code, out, err
+
+
+def failed(problem: str, args: list[str], code: int, out: str, err: str, exception: BaseException | None,
+           inputs: dict[str, bytes] | None) -> None:
+    """Fail the test, or in collect mode append the failure to the collect file and go on."""
+    collect = os.environ.get("CONVCALC_FUZZ_COLLECT")
     if collect:
         record = {"problem": problem, "args": args, "code": code, "stdout": out[-300:], "stderr": err[-1500:],
-                  "exception": repr(result.exception), "inputs": {k: v.decode("latin-1") for k, v in (inputs or {}).items()}}
+                  "exception": repr(exception), "inputs": {k: v.decode("latin-1") for k, v in (inputs or {}).items()}}
         with open(collect, "a", encoding="utf-8") as log:
             log.write(json.dumps(record) + "\n")
-        return code, out, err
+        return
     shown = f"convcalc {' '.join(args)!r}\nexit {code}\nstdout: {out[-2000:]!r}\nstderr: {err[-2000:]!r}"
-    raise AssertionError(f"{problem}\n{shown}") from result.exception
+    raise AssertionError(f"{problem}\n{shown}") from exception
 
 
 def judge(result: Any, code: int, out: str, err: str, positioned: str | None, report: bool) -> str | None:
@@ -421,10 +440,8 @@ def _options(draw: st.DrawFn, names: list[str], values: st.SearchStrategy[str]) 
     return [part for name in chosen for part in (name, draw(values))]
 
 
-@fuzz_settings(share=0.6)
-@given(data=st.data())
-def test_explain_and_solve_with_random_arguments(data):
-    draw = data.draw
+@st.composite
+def explain_or_solve(draw: st.DrawFn) -> list[str]:
     if draw(st.booleans()):
         subject = draw(st.one_of(st.sampled_from(["conv", "pool", "params", "rf"]), words))
         options = ["--input", "--kernel", "--stride", "--padding", "--dilation", "--channels", "--filters"]
@@ -437,6 +454,12 @@ def test_explain_and_solve_with_random_arguments(data):
         args = ["solve", *_options(draw, options, unknowns)]
     if draw(st.integers(0, 4)) == 0:
         args += ["--lang", "zh"]
+    return args
+
+
+@fuzz_settings(share=0.6)
+@given(args=explain_or_solve())
+def test_explain_and_solve_with_random_arguments(args):
     invoke(args)
 
 
@@ -463,10 +486,8 @@ def matrix(draw: st.DrawFn) -> str:
 int_flags = st.one_of(small_ints, small_ints, st.sampled_from(["10000", "50000", "100000", "1000000", "-5", "x", *HUGE]))
 
 
-@fuzz_settings(share=0.6)
-@given(data=st.data())
-def test_conv_and_pool_with_random_matrices(data):
-    draw = data.draw
+@st.composite
+def conv_or_pool(draw: st.DrawFn) -> list[str]:
     args = [draw(st.sampled_from(["conv", "pool"])), "--input", draw(matrix()), "--kernel"]
     if args[0] == "conv":
         args += [draw(matrix()), *_options(draw, ["--stride", "--padding", "--dilation"], int_flags)]
@@ -476,6 +497,12 @@ def test_conv_and_pool_with_random_matrices(data):
     else:
         args += [draw(int_flags), *_options(draw, ["--stride", "--padding"], int_flags)]
         args += draw(st.sampled_from([[], ["--steps"], ["--mode", "avg"], ["--mode", "avg", "--steps"]]))
+    return args
+
+
+@fuzz_settings(share=0.6)
+@given(args=conv_or_pool())
+def test_conv_and_pool_with_random_matrices(args):
     invoke(args)
 
 
@@ -531,6 +558,84 @@ def test_quiz_with_random_arguments(tmp_path_factory, count, seed, level, out):
     folder = tmp_path_factory.mktemp("quiz")
     (folder / "file").write_text("not a folder\n")
     invoke(["quiz", "--count", count, "--seed", seed, "--level", level, "--out", str(folder / out) if out else ""])
+
+
+# ---------------------------------------------------------------- memory: one fresh process per input
+
+
+def _memory_sample() -> int:
+    """How many inputs run each in a fresh process, its peak memory measured: CONVCALC_FUZZ_MEMORY=N,
+    else 500 under the fuzz profile; none in CI (tests/test_untrusted_input.py runs the reproducers)."""
+    text = os.environ.get("CONVCALC_FUZZ_MEMORY", "").strip()
+    if text.isdigit():
+        return int(text)
+    return 500 if settings.get_current_profile_name() == "fuzz" else 0
+
+
+MEMORY_SAMPLE = _memory_sample()
+in_fresh_processes = pytest.mark.skipif(
+    MEMORY_SAMPLE == 0, reason="inputs in fresh processes: --hypothesis-profile=fuzz or CONVCALC_FUZZ_MEMORY=N"
+)
+
+
+def measure(args: list[str], *, positioned: str | None = None, report: bool = False,
+            inputs: dict[str, bytes] | None = None) -> None:
+    """`invoke`'s rules for one input run as `python -m convcalc` in a fresh process, and more: a peak
+    below 500 MB (measured by the kernel for the child) and under 5 s of CPU, start-up included."""
+    from measured import MEMORY_LIMIT_MB, run_measured
+
+    done = run_measured(args, timeout=WATCHDOG_S)
+    CHILDREN["count"] += 1
+    if done.peak_mb > CHILDREN["peak_mb"]:
+        CHILDREN["peak_mb"], CHILDREN["largest"] = done.peak_mb, args
+    if done.seconds > CHILDREN["slowest_s"]:
+        CHILDREN["slowest_s"], CHILDREN["cpu_s"], CHILDREN["slowest"] = done.seconds, done.cpu_seconds, args
+    outcome = SimpleNamespace(exception=None)
+    problem = "hang" if done.code == -signal.SIGKILL else judge(outcome, done.code, done.stdout, done.stderr, positioned, report)
+    if problem is None and done.peak_mb >= MEMORY_LIMIT_MB:
+        problem = f"peak memory {done.peak_mb:.0f} MB"
+    if problem is None and done.cpu_seconds > DEADLINE_MS / 1000:
+        problem = f"took {done.cpu_seconds:.1f} s of CPU"
+    if problem is not None:
+        failed(problem, args, done.code, done.stdout, done.stderr, None, inputs)
+
+
+@in_fresh_processes
+@settings(settings.default, max_examples=max(1, MEMORY_SAMPLE), deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_fuzz_inputs_in_fresh_processes(tmp_path_factory, data):
+    """A sample of every test's inputs above, each in its own process."""
+    draw = data.draw
+    folder = tmp_path_factory.mktemp("fresh")
+    kind = draw(st.sampled_from(["summary", "check", "layers", "explain-solve", "conv-pool", "grade"]))
+    if kind in ("summary", "check"):
+        path, spec = draw(mutated_spec())
+        target = str(write(folder, path.name, spec))
+        if kind == "summary":
+            measure(["summary", target, *_ensure_json_flag(draw(SUMMARY_FLAGS))], positioned=target, inputs={"spec": spec})
+        else:
+            measure(["check", target, *draw(CHECK_FLAGS)], report=True, inputs={"spec": spec})
+    elif kind == "layers":
+        layers = draw(st.lists(layer_string(), max_size=6))
+        measure(["summary", "-i", draw(input_shapes), *layers, *_ensure_json_flag(draw(SUMMARY_FLAGS))])
+    elif kind == "explain-solve":
+        measure(draw(explain_or_solve()))
+    elif kind == "conv-pool":
+        measure(draw(conv_or_pool()))
+    else:
+        answers = draw(answer_file(QUIZ_IDS))
+        measure(["grade", str(KEY), str(write(folder, "answers.yaml", answers)), "-f", "json"], inputs={"answers": answers})
+
+
+@in_fresh_processes
+def test_the_issue_reproducers_in_fresh_processes(tmp_path):
+    """Issue 18's adversarial inputs (tests/measured.py), held to the same rules; with the sample
+    above in the log's peak."""
+    from measured import REPRODUCERS, reproducer_files, resolved
+
+    files = reproducer_files(tmp_path)
+    for args, _ in REPRODUCERS.values():
+        measure([resolved(arg, files) for arg in args])
 
 
 # ---------------------------------------------------------------- the harness itself

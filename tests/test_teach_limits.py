@@ -73,3 +73,27 @@ def test_a_huge_answer_is_graded_wrong_at_once(answer, run, tmp_path):
     verdicts = {q["id"]: q for q in json.loads(out)["questions"]}
     assert code == 0 and not verdicts["q1"]["correct"] and verdicts["q2"]["correct"]
     assert not same(4, "1e999999999")
+
+
+def test_a_matrix_file_is_counted_before_a_value_is_converted(tmp_path, run, monkeypatch):
+    """Reproducer: `conv --input` a 50 MB text file converted 25 million values for minutes before
+    the cell limit spoke; now the file's size and its count of values are refused first, and the
+    count is exact in every format (a matrix at the limit is still read)."""
+    big = tmp_path / "big.txt"
+    big.write_text(("1 " * 1000 + "\n") * 1500)
+    start = time.perf_counter()
+    code, out, err = run("conv", "--input", str(big), "--kernel", "1")
+    assert time.perf_counter() - start < 2
+    assert (code, out) == (2, "")
+    assert err.startswith("error: this needs 1,500,000 cells (the values in the matrix file), more than the limit")
+    monkeypatch.setenv("CONVCALC_MAX_FILE_BYTES", "1000")
+    code, _, err = run("conv", "--input", str(big), "--kernel", "1")
+    assert code == 2 and err.startswith(f"error: the file '{big}' has 3,001,500 bytes, more than the limit of 1,000")
+    monkeypatch.setenv("CONVCALC_MAX_MATRIX_CELLS", "6")
+    for name, text in [("m.yaml", "- [1, 2, 3]\n- [4, -5, 6]\n"), ("m.csv", "1,2,3\n-4,5.5,6\n"), ("m.txt", "1 2/3 3\n4 5 6\n")]:
+        (tmp_path / name).write_text(text)
+        code, out, err = run("conv", "--input", str(tmp_path / name), "--kernel", "1")
+        assert code == 0 and "output (2×3)" in out, (name, err)
+        (tmp_path / name).write_text(text + ("- [7]\n" if name == "m.yaml" else "7\n"))
+        code, _, err = run("conv", "--input", str(tmp_path / name), "--kernel", "1")
+        assert code == 2 and err.startswith("error: this needs 7 cells (the values in the matrix file)"), (name, err)

@@ -187,3 +187,27 @@ def test_totals_past_two_to_the_63_are_refused():
     """10^12 input features into 10^7 outputs: every tensor within limits, 10^19 weights, 1.6e20 bytes to train, past 2^63."""
     message = analysed_refusal("input: [1000000000000]\nlayers:\n  - linear: 10000000\n")
     assert message.startswith("t.yaml:1:1: error: this network's totals reach 1.60e+20, past 2^63"), message
+
+
+@pytest.fixture(scope="module")
+def reproducer_folder(tmp_path_factory):
+    from measured import reproducer_files
+
+    return reproducer_files(tmp_path_factory.mktemp("reproducers"))
+
+
+def test_the_issue_reproducers_in_a_fresh_process(reproducer_folder):
+    """Issue 18's adversarial inputs, each as `python -m convcalc` in its own process: exit 2 with
+    a clear message (at the spec's position where there is one), within the CPU budget (start-up
+    included) and far below 500 MB at the peak, measured by the kernel for the child."""
+    from measured import MEMORY_LIMIT_MB, REPRODUCERS, resolved, run_measured
+
+    failures = []
+    for name, (args, head) in REPRODUCERS.items():
+        done = run_measured([resolved(arg, reproducer_folder) for arg in args], timeout=30)
+        expected = resolved(head, reproducer_folder)
+        if (done.code, done.stdout) != (2, "") or not done.stderr.startswith(expected) or "Traceback" in done.stderr:
+            failures.append(f"{name}: exit {done.code}, stdout {done.stdout[:200]!r}, stderr {done.stderr[:400]!r}")
+        elif done.peak_mb >= MEMORY_LIMIT_MB or done.cpu_seconds >= 2:
+            failures.append(f"{name}: {done.cpu_seconds:.2f} s of CPU, peak {done.peak_mb:.0f} MB")
+    assert not failures, "\n".join(failures)

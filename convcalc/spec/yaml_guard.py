@@ -9,6 +9,8 @@ graph refuses all three, with the node's position, before any value is construct
 
 from __future__ import annotations
 
+import os
+
 import yaml
 
 from convcalc.errors import SpecError
@@ -239,11 +241,16 @@ def load_plain(text: str, source: Source) -> object:
 def read_source(path: str, what: str) -> Source:
     """A file's text as a Source; unreadable files and invalid UTF-8 are SpecErrors, the latter at
     the line and column of the first bad byte (not a byte offset)."""
+    doing = f"reading {what} file '{path}'"
     try:
-        data = open(path, "rb").read()  # noqa: SIM115  (bytes: positions of bad UTF-8 are needed)
+        with open(path, "rb") as stream:  # bytes: positions of bad UTF-8 are needed
+            FILE_BYTES.check(os.fstat(stream.fileno()).st_size, None, doing)  # a regular file: refused unread
+            data = stream.read(FILE_BYTES.value() + 1)  # a device or a pipe (/dev/zero): one byte past the limit at most
     except OSError as problem:
         raise SpecError(f"cannot read {what} file '{path}': {problem.strerror or problem}", hint="check the path") from None
-    FILE_BYTES.check(len(data), None, f"reading {what} file '{path}'")
+    if len(data) > FILE_BYTES.value():
+        raise SpecError(f"{doing}: it holds more than {FILE_BYTES.value():,} bytes, the limit",
+                        hint=f"a spec or answer file is far smaller; if this is intended, raise the limit: {FILE_BYTES.env}")
     try:
         return Source(path, data.decode("utf-8"))
     except UnicodeDecodeError as problem:

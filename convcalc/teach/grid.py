@@ -18,7 +18,7 @@ from convcalc.formats import decimal
 from convcalc.layers.conv import Conv
 from convcalc.layers.pool import MaxPool
 from convcalc.layers.window import AxisWindow, Window, conv_out_len, effective_kernel
-from convcalc.limits import DIGITS, MATRIX_CELLS, PADDING
+from convcalc.limits import DIGITS, FILE_BYTES, MATRIX_CELLS, PADDING
 from convcalc.source import Source
 from convcalc.spec.yaml_guard import load_plain
 from convcalc.teach.text import check_limit, say, teaching_error
@@ -86,9 +86,22 @@ def _row(text: str, lang: str) -> list[Number]:
     return [parse_number(v, lang) for v in text.replace(",", " ").split()]
 
 
+# Bytes that separate a matrix file's values (text, CSV and YAML alike) become ' ', all others 'x'.
+_SHAPE = bytes(0x20 if chr(byte) in " \t\n\r\x0b\x0c,;|[]" else 0x78 for byte in range(256))
+
+
+def _cells_written(data: bytes) -> int:
+    """How many values a matrix file holds, counted in C before any is converted (a 20 MB file
+    in a moment, where converting it took minutes); YAML's '- ' item marks are no value."""
+    return (b" " + data.replace(b"- ", b"  ").translate(_SHAPE)).count(b" x")
+
+
 def _from_file(path: Path, what: str, lang: str) -> Tensor:
     try:
-        content = path.read_text(encoding="utf-8")
+        check_limit(lang, FILE_BYTES, path.stat().st_size, path=path)
+        raw = path.read_bytes()
+        check_limit(lang, MATRIX_CELLS, _cells_written(raw), what=say(lang, "work.file"))
+        content = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as problem:
         raise teaching_error(lang, "err.cannot_read", what=what, path=path, problem=problem) from None
     if path.suffix.lower() in (".yaml", ".yml"):

@@ -91,6 +91,11 @@ def rf_stack(kernel: str | None, stride: str | None, layers: int | None, dilatio
     dilations = dilations * len(kernels) if len(dilations) == 1 else dilations
     if len(strides) != len(kernels) or len(dilations) != len(kernels) or min(kernels + strides + dilations) < 1:
         raise teaching_error(lang, "err.rf_layers")
+    size, jump = 1, 1  # the field and its jump grow as the product of the strides: 10,000 strides of 10^10 is 10^100000
+    for index, (f, s, d) in enumerate(zip(kernels, strides, dilations), start=1):
+        size, jump = size + d * (f - 1) * jump, jump * s
+        if max(size, jump) >= 2**63:
+            raise teaching_error(lang, "err.rf_too_large", index=index)
     return kernels, strides, dilations
 
 

@@ -21,6 +21,10 @@ from convcalc.teach.explain import INDENT, floor_of, substituted, verdict_of
 from convcalc.teach.text import say
 
 SEARCH = {"kernel": range(1, 12), "stride": range(1, 5), "padding": range(11), "dilation": range(1, 5)}
+# A stride S gives S input sizes with the same output, and a transposed conv max(S, D) output
+# paddings: of these, each combination of the searched values tries at most DERIVED (the smallest),
+# as a given stride of 10^7 meant 10^8 candidates (a hang, and gigabytes of solutions).
+DERIVED = 100
 ORDER = ("input", "output", "kernel", "stride", "padding", "dilation")
 SHOWN = 24
 RANK = {"fits": 0, "padding-only": 1, "gaps": 1, "uncovered": 2}
@@ -99,7 +103,7 @@ def _extras(given: Givens, s: int, d: int) -> list[int]:
     """A transposed conv's output_padding: the given one, or every one PyTorch allows (below max(S, D))."""
     if given.get("output_padding") is not None:
         return [int(given["output_padding"])]  # type: ignore[arg-type]
-    return list(range(max(s, d)))
+    return list(range(min(max(s, d), DERIVED)))
 
 
 def _inputs(known: Givens, f: int, s: int, p: int, d: int, op: int, transposed: bool) -> range:
@@ -114,7 +118,7 @@ def _inputs(known: Givens, f: int, s: int, p: int, d: int, op: int, transposed: 
         top = target - 1 + 2 * p - d * (f - 1) - op
         return range(top // s + 1, top // s + 2) if top >= 0 and top % s == 0 else range(0)
     low = (target - 1) * s + (d * (f - 1) + 1) - 2 * p
-    return range(max(1, low), max(1, low + s))
+    return range(max(1, low), max(1, low + min(s, DERIVED)))
 
 
 def value(sol: Solution, key: str) -> int:
@@ -151,9 +155,10 @@ def render(lang: str, given: Givens, transposed: bool = False) -> tuple[list[str
         lines = [INDENT + say(lang, "solve.check", calc=calculation(checked), o=checked.output)]
         same = checked.output == -(-checked.window.size // checked.window.stride)
         return lines, given["output"] in (checked.output, "same" if same else None)
-    ranges = comma.join(
-        f"{say(lang, 'name.' + key)} {SEARCH[key].start}..{SEARCH[key].stop - 1}" for key in unknowns if key in SEARCH
-    )
+    ranges = comma.join([
+        *(f"{say(lang, 'name.' + key)} {SEARCH[key].start}..{SEARCH[key].stop - 1}" for key in unknowns if key in SEARCH),
+        *_capped(lang, given, transposed),
+    ])
     title = "solve.title_transposed" if transposed else "solve.title"
     lines = [say(lang, title, unknowns=names), INDENT + say(lang, "solve.given", given=known)]
     target, size = given.get("output"), given.get("input")
@@ -174,6 +179,16 @@ def render(lang: str, given: Givens, transposed: bool = False) -> tuple[list[str
         values = comma.join(f"{say(lang, 'name.' + key)} {value(sol, key)}" for key in unknowns)
         lines.append(INDENT + say(lang, "solve.nearest", values=values, o=f"{calculation(sol)} → {sol.output}"))
     return lines, False
+
+
+def _capped(lang: str, given: Givens, transposed: bool) -> list[str]:
+    """The derived values the search did not try all of (a given stride or dilation past DERIVED)."""
+    s, d = (given.get(key) for key in ("stride", "dilation"))
+    if transposed and given.get("output_padding") is None and max(s or 0, d or 0) > DERIVED:  # type: ignore[operator]
+        return [f"{say(lang, 'name.output_padding')} 0..{DERIVED - 1}"]
+    if not transposed and given.get("input") is None and isinstance(s, int) and s > DERIVED:
+        return [say(lang, "solve.inputs_capped", count=DERIVED)]
+    return []
 
 
 def value_text(lang: str, v: int | str | None) -> str:
