@@ -238,6 +238,18 @@ def _command_class() -> type[Any]:
         def collect_usage_pieces(self, ctx: Any) -> list[str]:  # typer's vendored click.Context
             return [re.sub(r"\{([^{}]*)\}", r"\1", piece) for piece in super().collect_usage_pieces(ctx)]
 
+        def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+            """click's parser says "Option '-c' requires an argument." without its context, so the
+            error came without the usage line and the --help hint every other usage error has."""
+            from typer._click.exceptions import UsageError  # loaded with typer.core already
+
+            try:
+                result: list[str] = super().parse_args(ctx, args)
+            except UsageError as error:
+                error.ctx = error.ctx or ctx
+                raise
+            return result
+
     return Command
 
 

@@ -198,6 +198,7 @@ MESSAGES = {
     "err.limit.padding": "padding {amount} is more than the limit of {limit} pixels on a side",
     "err.limit.rf_layers": "{amount} layers are more than the limit of {limit}",
     "err.limit.hint": "if this is intended, raise the limit: {env}={wanted}",
+    "err.limit.hint_huge": "no machine could do this: check the number",
     "err.write_quiz": "cannot write the quiz to '{folder}': {problem}",
     "err.write_quiz.hint": "check --out",
     "err.out_empty": "--out is empty",

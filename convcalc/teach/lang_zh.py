@@ -199,6 +199,7 @@ MESSAGES = {
     "err.limit.padding": "填充 {amount} 超过了每边 {limit} 像素的上限",
     "err.limit.rf_layers": "{amount} 层超过了上限 {limit}",
     "err.limit.hint": "如确有需要，请提高上限：{env}={wanted}",
+    "err.limit.hint_huge": "没有机器能做到：请检查这个数",
     "err.write_quiz": "无法把练习题写到“{folder}”：{problem}",
     "err.write_quiz.hint": "请检查 --out",
     "err.out_empty": "--out 是空的",

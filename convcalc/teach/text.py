@@ -40,7 +40,9 @@ def check_limit(lang: str, limit: Limit, amount: int, **values: Any) -> None:
     `values`) and a hint naming the environment variable that raises the limit."""
     allowed = limit.value()
     if amount > allowed:
-        shown = f"{amount:,}" if amount < 10**18 else f"{amount:.1e}"
-        error = teaching_error(lang, f"err.limit.{limit.name.replace(' ', '_')}", amount=shown, limit=f"{allowed:,}",
-                               hint_key="err.limit.hint", env=limit.env, wanted=amount, **values)
-        raise error
+        key = f"err.limit.{limit.name.replace(' ', '_')}"
+        if amount >= 10**18:  # past any limit a machine could honour; float() of a 400-digit padding overflows
+            shown = f"~10^{int(amount.bit_length() * 0.30103)}"
+            raise teaching_error(lang, key, amount=shown, limit=f"{allowed:,}", hint_key="err.limit.hint_huge", **values)
+        raise teaching_error(lang, key, amount=f"{amount:,}", limit=f"{allowed:,}", hint_key="err.limit.hint",
+                             env=limit.env, wanted=amount, **values)
