@@ -46,12 +46,13 @@ def quick_init(cls: C) -> C:
         (keyword if f.kw_only else positional).append(param)
         body.append(f"    {setter}(self, {f.name})")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    source = f"def __init__({params}) -> None:\n" + "\n".join(body or ["    pass"])  # from field names alone
+    source = f"def __init__({params}):\n" + "\n".join(body or ["    pass"])  # from field names alone
     exec(source, names)  # noqa: S102
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
     init.__doc__ = cls.__init__.__doc__
+    init.__annotations__ = dict(cls.__init__.__annotations__)  # the same signature, annotations included
     setattr(cls, "__init__", init)  # noqa: B010  (mypy refuses assigning a method)
     return cls
 

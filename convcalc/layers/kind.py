@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from convcalc.quick_init import quick_init
+
 if TYPE_CHECKING:
     from dataclasses import dataclass as kind_dataclass  # a kind is type-checked as the dataclass it is
 
@@ -82,6 +84,8 @@ def _materialize(cls: type[Any], namespace: dict[str, Any], lazy: tuple[str, ...
         setattr(cls, name, twin.__dict__[name])
     if not namespace.get("__doc__"):
         cls.__doc__ = twin.__doc__
+    if "__init__" in lazy:  # one instance per layer of a spec: built often, so built fast
+        quick_init(cls)
 
 
 def _lazy_method(cls: type[Any], name: str, namespace: dict[str, Any], lazy: tuple[str, ...]) -> Callable[..., Any]:
@@ -101,7 +105,7 @@ if not TYPE_CHECKING:
 
         The class is the one `dataclass` makes (its fields, slots, parameters, frozen attributes),
         but `__init__`, `__repr__`, `__eq__` and `__hash__` are compiled the first time one is
-        called, by `dataclass` itself. Compiling them is most of the cost of a dataclass, and a
+        called, by `dataclass` itself, and `__init__` is then made fast by `quick_init`. Compiling them is most of the cost of a dataclass, and a
         spec uses a few of the ~60 kinds: the others never pay it. mypy checks a kind as the
         dataclass it is (this is `dataclasses.dataclass` to it).
         """

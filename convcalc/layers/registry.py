@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
-from convcalc.quick_init import quick_init
 
 K = TypeVar("K", bound=KindBase)
 
@@ -71,10 +70,6 @@ def register(family: str, *also: str, ranked: bool = False) -> Callable[[type[K]
         if not issubclass(kind, (LayerKind, CompositeKind)):
             raise TypeError(f"{kind.__name__} must subclass LayerKind or CompositeKind")
         kind.family = family
-        try:
-            quick_init(kind)  # one instance per layer of a spec: built often
-        except TypeError:
-            pass  # a kind quick_init cannot build (no slots, a __post_init__) keeps dataclass's __init__
         spellings = {family: Entry(kind, family, None, None if ranked else family)}
         if ranked:
             for rank in (1, 2, 3):
