@@ -94,36 +94,39 @@ class _Walk(Visitor[TensorInfo]):
         self.groups = self.groups[:-1]
 
     def layer(self, layer: LayerSpec, x: TensorInfo, path: str) -> TensorInfo:
-        composite = self.composite.get(type(layer.args))
+        args = layer.args
+        composite = self.composite.get(type(args))
         if composite is None:
-            composite = self.composite[type(layer.args)] = isinstance(layer.args, CompositeKind)
+            composite = self.composite[type(args)] = isinstance(args, CompositeKind)
         if composite:
-            return self.expand(layer, cast("CompositeKind", layer.args), x, path)
-        args = cast("LayerKind", layer.args)
-        seen = x if x.layout is None or args.layout_aware else TensorInfo(x.shape, None, x.nominal)
+            return self.expand(layer, cast("CompositeKind", args), x, path)
+        rule = cast("LayerKind", args)
+        seen = x if x.layout is None or rule.layout_aware else TensorInfo(x.shape, None, x.nominal)
         try:
-            outcome = args.infer(seen, layer.rank)
+            outcome = rule.infer(seen, layer.rank)
         except LayerError as problem:
             raise _refusal(layer, layer.label, problem) from None
-        kind, family = outcome.display or layer.label, args.family
+        kind, name = outcome.display or layer.label, layer.name
         out = outcome.out if outcome.out.nominal or not x.nominal else replace(outcome.out, nominal=True)
-        found = []
+        found: list[Diagnostic] = []
         for note in outcome.notes:
             span = layer.arg_spans.get(note.arg or "", layer.span)
-            message = f"{layer.name} ({kind}): {note.message}"
+            message = f"{name} ({kind}): {note.message}"
             if self.strict and note.code == "non-whole":
                 raise SpecError(
                     message, span, "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
                 )
-            found.append(Diagnostic(note.code, note.severity, message, layer.name, span))
-        params, shares = outcome.params, None
+            found.append(Diagnostic(note.code, note.severity, message, name, span))
+        weights = outcome.weights
+        params = sum(map(prod, weights)) if weights else 0  # Outcome.params, without the property call
+        shares = None
         if layer.shares is not None:
-            self.check_share(layer, kind, family, outcome)
+            self.check_share(layer, kind, rule.family, outcome)
             # A layer without weights (relu in a shared block) shares nothing worth a mark.
-            params, shares = 0, layer.shares if outcome.weights else None
-        self.weights[layer.name] = (family, kind, outcome.weights)
+            params, shares = 0, layer.shares if weights else None
+        self.weights[name] = (rule.family, kind, weights)
         return self.add_row(
-            layer.name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, shares,
+            name, kind, path, x, out, params, outcome.buffers, outcome.macs, found, layer.span, shares,
             outcome.window, layer.trainable,
         )
 

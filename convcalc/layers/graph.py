@@ -287,12 +287,13 @@ def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] 
     # they differ). After upsampling the centres of neighbouring outputs are not evenly spaced (a
     # k=2, S=2 transposed conv's outputs 0 and 1 share a field), so only regular fields' centres compare.
     first = known[0]
-    jumps_agree = centers_agree = regular = True
-    for path in known:
+    jumps_agree = centers_agree = True
+    for path in known[1:]:
         for a, b in zip(first, path):
-            regular = regular and b.regular
             jumps_agree = jumps_agree and a.jump == b.jump
-            centers_agree = centers_agree and a.center == b.center
+            # a regular field's centre is start + (size − 1)/2: equal centres, equal 2·start + size
+            centers_agree = centers_agree and 2 * a.start + a.size == 2 * b.start + b.size
+    regular = not any(a.phases for path in known for a in path)
     problems = []
     if not jumps_agree:
         problems.append(_disagree("jump", {tuple([a.jump for a in f]) for f in known}))

@@ -124,7 +124,7 @@ class AxisRF:
     def union(self, other: AxisRF) -> AxisRF | None:
         """Both fields at once (a join's paths), or None when their jumps differ: then outputs
         of the two paths do not line up, and no single field describes them."""
-        if self == other:
+        if self is other or self == other:
             return self
         if self.jump != other.jump:
             return None

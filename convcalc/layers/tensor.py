@@ -87,7 +87,7 @@ class Outcome:
     def params(self) -> int:
         if not self.weights:
             return 0  # most layers: asked once per row
-        return sum(prod(shape) for shape in self.weights)
+        return sum(map(prod, self.weights))
 
 
 @dataclass(frozen=True, slots=True)

@@ -207,9 +207,14 @@ def resolve_window(
 ) -> tuple[AxisWindow, ...]:
     """Per-axis kernel, stride, dilation and applied padding for an input of `spatial` sizes."""
     rank = len(spatial)
-    kernels = per_axis(kernel_size, rank, "kernel_size", one_fits_all=kernel_one_fits_all)
-    strides = per_axis(stride, rank, "stride")
-    dilations = per_axis(dilation, rank, "dilation")
+    # Plain numbers (nearly every layer) broadcast without per_axis; lists are checked by it.
+    kernels = (kernel_size,) * rank if type(kernel_size) is int else per_axis(
+        kernel_size, rank, "kernel_size", one_fits_all=kernel_one_fits_all
+    )
+    strides = (stride,) * rank if type(stride) is int else per_axis(stride, rank, "stride")
+    dilations = (dilation,) * rank if type(dilation) is int else per_axis(dilation, rank, "dilation")
+    if type(padding) is int:  # the same on both sides of every axis: nothing to resolve
+        return tuple([AxisWindow(n, k, s, d, padding, padding) for n, k, s, d in zip(spatial, kernels, strides, dilations)])
     effective = tuple(map(effective_kernel, kernels, dilations))
     pads = resolve_padding(padding, rank, spatial, effective, strides)
     return tuple([

@@ -98,16 +98,18 @@ def check_layer(raw: RawLayer) -> tuple[Entry, LayerKind | CompositeKind, dict[s
             extra.value_span or raw.span,
             "name the extra ones: key=value",
         )
-    args = dict(zip(order, raw.positionals))
-    names = canonical_names(kind)
-    for key, value in raw.keywords.items():
-        if names.get(key) in args:
-            raise SpecError(
-                f"'{names[key]}' is given twice (by position and as '{key}')",
-                value.key_span or raw.span,
-                "keep one of them",
-            )
-        args[key] = value
+    args: dict[str, ArgValue] = raw.keywords  # read, never changed, by bind_args
+    if raw.positionals:
+        args = dict(zip(order, raw.positionals))
+        names = canonical_names(kind)
+        for key, value in raw.keywords.items():
+            if names.get(key) in args:
+                raise SpecError(
+                    f"'{names[key]}' is given twice (by position and as '{key}')",
+                    value.key_span or raw.span,
+                    "keep one of them",
+                )
+            args[key] = value
     instance, arg_spans = bind_args(kind, label, args, raw.span)
     return entry, instance, arg_spans
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import lru_cache, partial
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from convcalc.spec.build import (
     parse_shape,
 )
 from convcalc.spec.params import substitute
-from convcalc.spec.yaml_guard import compose_tree, node_span, read_source
+from convcalc.spec.yaml_guard import compose_tree, read_source, spans_in
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -137,13 +137,13 @@ class _Reader:
         self.depth = 0  # constructs, blocks and repeats being read, one inside another
         self.max_depth = DEPTH.value()
         self.sizes: dict[int, int] = {}  # rows each raw node expands to, by identity (see `count`)
-        self.span: Callable[[yaml.Node], Span] = partial(node_span, source)  # where a node was written
+        self.span: Callable[[yaml.Node], Span] = spans_in(source)  # where a node was written
 
     def value(self, node: yaml.Node) -> Any:
         """A node as plain data, with `$parameters` substituted (only plain scalars, not quoted)."""
-        if isinstance(node, yaml.ScalarNode):
+        if type(node) is _ScalarNode:
             value = _scalar(node)
-            if isinstance(value, str) and "$" in value and not node.style:
+            if type(value) is str and "$" in value and not node.style:
                 return substitute(value, self.env, self.span(node))
             return value
         if isinstance(node, yaml.SequenceNode):
@@ -157,7 +157,10 @@ class _Reader:
             raise SpecError(f"{_named(what, about)} must be a mapping of keys to values", self.span(node))
         items, seen = [], set()
         for key_node, value_node in node.value:
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if key_node.tag == _STR_TAG and type(key_node) is _ScalarNode:
+                key = key_node.value  # a plain name (nearly every key): what _scalar returns for it
+            else:
+                key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str):
                 raise SpecError(
                     f"keys in {_named(what, about)} must be names (got {self.value(key_node)!r})", self.span(key_node)
@@ -345,17 +348,21 @@ class _Reader:
         return [self.layer(kind, key_node, args_node)]
 
     def layer(self, kind: str, key_node: yaml.Node, args_node: yaml.Node) -> RawLayer:
-        raw = RawLayer(kind, self.span(key_node))
+        span = self.span
+        raw = RawLayer(kind, span(key_node))
         if isinstance(args_node, yaml.MappingNode):
+            keywords = raw.keywords
+            value = self.value
             for key, arg_key, arg_value in self.mapping(args_node, "the arguments of '{}'", kind):
-                if key == "name":
-                    raw.name, raw.name_span = self.name(arg_value)
-                elif key == "shared":
-                    raw.shared, raw.shared_span = self.name(arg_value)
-                elif key == "trainable":
-                    raw.trainable = self.trainable(arg_value)
+                if key in _LAYER_KEYS:
+                    if key == "name":
+                        raw.name, raw.name_span = self.name(arg_value)
+                    elif key == "shared":
+                        raw.shared, raw.shared_span = self.name(arg_value)
+                    else:
+                        raw.trainable = self.trainable(arg_value)
                 else:
-                    raw.keywords[key] = ArgValue(self.value(arg_value), self.span(arg_key), self.span(arg_value))
+                    keywords[key] = ArgValue(value(arg_value), span(arg_key), span(arg_value))
         elif not (isinstance(args_node, yaml.ScalarNode) and self.value(args_node) is None):
             # `- maxpool: 2` or `- adaptiveavgpool: [6, 6]`: the value is the first positional argument
             raw.positionals.append(ArgValue(self.value(args_node), self.span(args_node), self.span(args_node)))
@@ -502,6 +509,8 @@ class _Reader:
 
 
 REPEAT_KEYS = ("repeat", "layers", "first", "name", "trainable")
+_LAYER_KEYS = frozenset(("name", "shared", "trainable"))  # a layer's own keys, beside its kind's arguments
+_ScalarNode = yaml.ScalarNode
 
 
 def _named(what: str, about: str | None) -> str:
