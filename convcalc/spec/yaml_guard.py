@@ -44,7 +44,7 @@ def spans_in(source: Source) -> Callable[[yaml.Node], Span]:
         start, end = node.start_mark, node.end_mark
         line, column = start.line, start.column
         width = end.column - column if end.line == line else 1
-        return make(source, line + 1, column + 1, width if width > 1 else 1)
+        return make(source, line + 1, column + 1, width if width > 1 else 1)  # noqa: FURB136  (max() is a call: this runs per node)
 
     return span
 
