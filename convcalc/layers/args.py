@@ -303,8 +303,10 @@ def bind_args(
 
     Returns the instance and, for each PyTorch argument name, the span of its value.
     """
-    names = canonical_names(kind)
     declared = _declared(kind)
+    if not args and not declared.required:  # `- relu`, `- batchnorm`: nothing given, nothing missing
+        return kind(), {}
+    names = canonical_names(kind)
     checks = declared.checks
     values: dict[str, Any] = {}
     spans: dict[str, Span] = {}

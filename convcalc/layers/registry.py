@@ -60,7 +60,15 @@ _REGISTERED: dict[str, list[tuple[str, Entry]]] = {}
 
 
 def normalize(name: str) -> str:
-    return name.lower().replace("_", "").replace("-", "")
+    normal = _NORMAL.get(name)
+    if normal is None:
+        normal = name.lower().replace("_", "").replace("-", "")
+        if len(_NORMAL) < 4096:  # bounded: the spellings come from the files read
+            _NORMAL[name] = normal
+    return normal
+
+
+_NORMAL: dict[str, str] = {}  # spelling -> normal form: every layer of a spec asks, a spec has few spellings
 
 
 def register(family: str, *also: str, ranked: bool = False) -> Callable[[type[K]], type[K]]:
