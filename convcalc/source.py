@@ -7,12 +7,12 @@ read from YAML and from CLI layer strings compares equal.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Source:
     """The text a span points into, kept so errors can quote the offending line."""
 
@@ -24,8 +24,7 @@ class Source:
         return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Span:
     """1-based line and column of the first character, and the width to underline."""
 

@@ -17,13 +17,12 @@ that strides across a whole period makes it regular again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from math import gcd
 
 from convcalc.layers.tensor import LayerError
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.limits import RF_PERIOD
-from convcalc.quick_init import quick_init
 
 Exact = int | Fraction
 Span = tuple[int, int] | None  # the first and last input pixel one output reads; None: it reads none
@@ -36,8 +35,7 @@ def exact(value: Exact) -> Exact:
     return value
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class AxisRF:
     """Receptive field along one spatial axis.
 

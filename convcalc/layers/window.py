@@ -5,14 +5,13 @@ Every formula is PyTorch's, quoted in its docstring, and takes one axis at a tim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TypeVar, cast
 
 from convcalc.formats import decimal
 from convcalc.layers.args import Axes, Padding
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 
 UNIT = {"length": "position", "height": "row", "width": "column", "depth": "slice"}
 
@@ -106,8 +105,7 @@ def transposed_out_len(n: int, kernel: int, stride: int, pad: int, output_paddin
     return (n - 1) * stride - 2 * pad + kernel + output_padding
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class AxisWindow:
     """One axis of a sliding window, as resolved for its input: the numbers the lecture writes.
 
@@ -153,8 +151,7 @@ class AxisWindow:
         return max(0, self.before + self.size - ((out - 1) * self.stride + self.effective))
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Window:
     """A sliding window over every spatial axis, resolved once by the layer's rule.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from convcalc.errors import SpecError
 from convcalc.layers import lookup
 from convcalc.layers.args import ArgValue
 from convcalc.layers.graph import CONSTRUCTS, Join
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.limits import DEPTH, LAYERS
 from convcalc.network import Network
 from convcalc.source import Source, Span
@@ -106,7 +107,7 @@ def parse_spec(text: str, filename: str = "<spec>") -> Network:
         return _Reader(source, tree).network(root)
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class _Define:
     """A parameterised block: its parameters and body.
 
