@@ -10,8 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache, partial
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -23,7 +22,7 @@ from convcalc.layers.graph import CONSTRUCTS, Join
 from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.limits import DEPTH, LAYERS
 from convcalc.network import Network
-from convcalc.source import Source, Span
+from convcalc.source import Source, Span, stem_and_suffix
 from convcalc.spec.build import (
     ZERO_SIZE,
     RawBranches,
@@ -38,6 +37,9 @@ from convcalc.spec.build import (
 )
 from convcalc.spec.params import substitute
 from convcalc.spec.yaml_guard import compose_tree, node_span, read_source
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -188,7 +190,7 @@ class _Reader:
                     f"the spec has no '{required}:'", self.span(root),
                     "add 'input: [C, H, W]'" if required == "input" else "add 'layers:' with a list of layers",
                 )
-        name = Path(self.source.name).stem
+        name = stem_and_suffix(self.source.name)[0]
         if "name" in fields:
             name = str(self.value(fields["name"][1]))
         batch = 1
