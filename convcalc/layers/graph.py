@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from convcalc.errors import SpecError
 from convcalc.formats import shape_text
-from convcalc.layers.rf import AxisRF, Exact
+from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import TensorInfo
 from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.source import Span
 
 if TYPE_CHECKING:
+    from convcalc.layers.rf import Exact
     from convcalc.network import Branches
 
 

@@ -6,7 +6,7 @@ multiply-accumulates), but it moves the receptive field exactly as a convolution
 
 from __future__ import annotations
 
-from fractions import Fraction
+from math import gcd
 from typing import Any, ClassVar
 
 from convcalc.formats import shape_text
@@ -222,10 +222,15 @@ def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: OutputSiz
         axes = []
         for axis, (a, n, m) in enumerate(zip(x.rf, x.spatial, out)):
             # window i is [floor(i·N/M), ceil((i + 1)·N/M)): a pattern that repeats every M/gcd windows
-            period = Fraction(n, m).denominator
+            period = m // gcd(n, m)
             check_period(period)
             windows: list[Span] = [(i * n // m, -(-(i + 1) * n // m) - 1) for i in range(period)]
-            axes.append(a.through(periodic(Fraction(n, m), windows)))
+            if n % m:
+                from fractions import Fraction  # windows of uneven size: an average jump
+
+                axes.append(a.through(periodic(Fraction(n, m), windows)))
+            else:
+                axes.append(a.through(periodic(n // m, windows)))
             if n % m:
                 notes.append(
                     Note(

@@ -5,13 +5,15 @@ Every formula is PyTorch's, quoted in its docstring, and takes one axis at a tim
 
 from __future__ import annotations
 
-from fractions import Fraction
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
-from convcalc.formats import decimal
+from convcalc.formats import ratio
 from convcalc.layers.args import Axes, Padding
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
 from convcalc.lazy_dataclass import lazy_dataclass
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 UNIT = {"length": "position", "height": "row", "width": "column", "depth": "slice"}
 
@@ -139,6 +141,8 @@ class AxisWindow:
     @property
     def exact(self) -> Fraction:
         """(N + 2P − F_eff)/S + 1 before flooring: whole when the windows tile the input exactly."""
+        from fractions import Fraction  # for the teaching commands: a summary's notes use `ratio`
+
         return Fraction(self.span, self.stride) + 1
 
     @property
@@ -263,7 +267,7 @@ def non_whole_notes(window: Window) -> tuple[Note, ...]:
             numerator = f"{a.size}" + (f" + 2·{a.before}" if a.before else "") + f" − {a.effective}"
         else:
             numerator = f"{a.size} + {a.before} + {a.after} − {a.effective}"
-        arithmetic = f"({numerator})/{a.stride} + 1 = {decimal(a.exact)}"
+        arithmetic = f"({numerator})/{a.stride} + 1 = {ratio(a.span + a.stride, a.stride)}"
         gap = (a.stride, a.effective) if a.effective < a.stride else (0, 0)
         failures.setdefault((arithmetic, out, a.unseen(out), *gap), []).append(AXIS_NAMES[rank][axis])
     notes = []
