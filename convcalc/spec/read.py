@@ -18,7 +18,6 @@ from convcalc.limits import FILE_BYTES
 from convcalc.network import Network
 from convcalc.source import Span, stem_and_suffix
 from convcalc.spec.build import parse_shape
-from convcalc.spec.from_cli import parse_layer_strings
 from convcalc.spec.from_yaml import load_spec, parse_spec
 from convcalc.spec.yaml_guard import load_plain, read_source
 
@@ -74,6 +73,8 @@ def read_networks(items: Sequence[str], input_shape: str | None = None, batch: i
     if not specs:
         if input_shape is None:
             raise UsageError("give spec files, or layer strings with an input shape", hint=USAGE)
+        from convcalc.spec.from_cli import parse_layer_strings  # compiles its patterns: only for layer strings
+
         return [parse_layer_strings(input_shape, list(items), batch=batch or 1)]
     strays = [item for item in items if not is_spec(item)]
     if strays:
