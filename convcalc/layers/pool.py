@@ -27,7 +27,6 @@ from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.rf import Span, check_period, periodic
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, spatial_rank
-from convcalc.layers.torch_modules import same_pool
 from convcalc.layers.window import (
     Window,
     asymmetric_padding_note,
@@ -128,6 +127,8 @@ class MaxPool(LayerKind):
 
     def to_torch(self, build: TorchBuild) -> Any:
         if self.padding in SAME_MODES:
+            from convcalc.layers.torch_modules import same_pool  # modules for torch: imported only when one is built
+
             window = self.window(build.shape[1:])
             return same_pool(build, "max", window.pads, self.kernel_size, self.stride, self.dilation)
         return getattr(build.nn, f"MaxPool{build.rank}d")(
@@ -166,6 +167,8 @@ class AvgPool(LayerKind):
 
     def to_torch(self, build: TorchBuild) -> Any:
         if self.padding in SAME_MODES:
+            from convcalc.layers.torch_modules import same_pool  # modules for torch: imported only when one is built
+
             window = self.window(build.shape[1:])
             return same_pool(build, "avg", window.pads, self.kernel_size, self.stride, 1)
         return getattr(build.nn, f"AvgPool{build.rank}d")(
