@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from convcalc.errors import ConvcalcError, SpecError, UsageError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from convcalc.checks.result import FileResult
     from convcalc.engine.report import Report
     from convcalc.network import Network
@@ -36,6 +37,8 @@ __all__ = ["ConvcalcError", "SpecError", "UsageError", "analyze", "check", "load
 
 def load(path_or_text: str | Path) -> Network:
     """A spec from a file path, or from YAML text (any string with a newline, or that is no file)."""
+    from pathlib import Path
+
     from convcalc.spec.from_yaml import load_spec, parse_spec
 
     if isinstance(path_or_text, Path) or ("\n" not in path_or_text and Path(path_or_text).is_file()):
@@ -53,6 +56,8 @@ def analyze(
 ) -> Report:
     """The report of a network (or of a spec path or text, loaded first): every layer's shape,
     parameters, MACs, receptive field, and the totals. `strict` makes a non-whole division an error."""
+    from pathlib import Path
+
     from convcalc.engine import analyze as run_engine
 
     if isinstance(network, (str, Path)):

@@ -17,11 +17,11 @@ Soft problems (a division that is not whole) are `Diagnostic`s carried on the re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 from typing import ClassVar
 
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.source import Span
 
 
@@ -42,8 +42,7 @@ def fails(level: str, fail_on: str) -> bool:
     return LEVELS.index(level) <= LEVELS.index(fail_on)
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A soft problem found while analysing a layer; `code` is stable, `message` is for people."""
 

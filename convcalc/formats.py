@@ -8,11 +8,13 @@ same way. Pure Python: the layer rules use it for their messages.
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
+import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+    from typing import TypeGuard
+
     from convcalc.layers.rf import AxisRF, Exact
 
 
@@ -46,26 +48,38 @@ def shape_text(dims: tuple[int, ...]) -> str:
     return "x".join(str(d) for d in dims) if dims else "()"
 
 
+def is_fraction(value: object) -> TypeGuard[Fraction]:
+    """Whether `value` is a Fraction, asked without importing fractions (with decimal and numbers,
+    ~1.3 ms of a run that makes none, as most do): no Fraction exists before its module does."""
+    fractions = sys.modules.get("fractions")
+    return fractions is not None and isinstance(value, fractions.Fraction)
+
+
 def decimal(value: float | Fraction, places: int = 2) -> str:
     """A number as the lecture writes it: whole numbers plainly, others to `places` decimals
     with trailing zeros dropped (112.5, 2.33, never 0.30000000000000004)."""
-    if isinstance(value, Fraction) and value.denominator == 1:
-        return str(value.numerator)
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, Fraction):  # exact: a float would lose digits past 2^53 (33333333333333332)
-        scaled = math.floor(value * 10**places + Fraction(1, 2))
-        sign, digits = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(places + 1, "0")
-        whole, tail = digits[:-places] if places else digits, digits[-places:] if places else ""
-        return (sign + whole + ("." + tail if tail else "")).rstrip("0").rstrip(".") if tail else sign + whole
+    if is_fraction(value):  # exact: a float would lose digits past 2^53 (33333333333333332)
+        return ratio(value.numerator, value.denominator, places)
     return f"{float(value):.{places}f}".rstrip("0").rstrip(".")
+
+
+def ratio(numerator: int, denominator: int, places: int = 2) -> str:
+    """numerator/denominator (denominator > 0) as `decimal` writes that Fraction, in whole numbers."""
+    if numerator % denominator == 0:
+        return str(numerator // denominator)
+    scaled = (2 * numerator * 10**places + denominator) // (2 * denominator)  # floor(value·10^places + 1/2)
+    sign, digits = ("-" if scaled < 0 else ""), str(abs(scaled)).rjust(places + 1, "0")
+    whole, tail = digits[:-places] if places else digits, digits[-places:] if places else ""
+    return (sign + whole + ("." + tail if tail else "")).rstrip("0").rstrip(".") if tail else sign + whole
 
 
 def json_number(value: Exact) -> int | float:
     """JSON has no fractions: exact ints when whole, floats otherwise."""
     if type(value) is int:
         return value  # nearly every value, told apart before the slow isinstance on Fraction (an ABC)
-    if isinstance(value, Fraction) and value.denominator != 1:
+    if is_fraction(value) and value.denominator != 1:
         return float(value)
     return int(value)
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from convcalc.errors import SpecError
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.source import Span
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Limit:
+    """One named limit: its default, the environment variable that raises it, what it counts."""
+
     name: str
     default: int
     env: str

@@ -11,10 +11,10 @@ ways compares equal.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.source import Span
 
 if TYPE_CHECKING:
@@ -24,8 +24,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class LayerSpec:
     """One layer: its kind as spelled (normalised), its checked arguments, its full dotted name.
 
@@ -46,8 +45,7 @@ class LayerSpec:
     trainable: bool = True
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Branches:
     """Paths that all read the same input, then one join row named `name`.
 
@@ -67,8 +65,7 @@ class Branches:
     options: tuple[tuple[str, Any], ...] = ()
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Group:
     """A named scope of layers, run in order: a defined block's use, or a named repeat (and its steps)."""
 
@@ -81,7 +78,7 @@ class Group:
 Node = LayerSpec | Branches | Group
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Network:
     """A network spec: per-sample input shape (C, *spatial) and its nodes in order."""
 

@@ -6,7 +6,9 @@ looks the name up through the class's MRO on every call: a 20-field row took ~2 
 with one that stores each field through its slot descriptor directly, same signature, defaults
 and keyword-only markers; the class stays frozen (assignment still raises), equal and hashable
 exactly as before. Only what these classes use is supported: a dataclass with `__slots__`,
-every field in `__init__`, no `__post_init__`; anything else is refused when the class is made.
+every field in `__init__`, no `__post_init__`, and, unless frozen, no `__setattr__` of its own (the
+dataclass's `__init__` would assign through it); anything else is refused when the class is made.
+`lazy_dataclass` makes every `__init__` it makes this way.
 """
 
 from __future__ import annotations
@@ -17,22 +19,45 @@ from typing import Any, TypeVar
 
 C = TypeVar("C", bound=type)
 
-_FACTORY = object()  # stands for "not given" where the field's default comes from a factory
+
+class _Factory:
+    """Stands for "not given" where the field's default comes from a factory; a signature shows
+    it as dataclass's own stand-in shows, `<factory>`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<factory>"
 
 
-def quick_init(cls: C) -> C:
-    """Class decorator, applied after (above) `@dataclass(frozen=True, slots=True)`."""
+_FACTORY = _Factory()
+
+
+def refuse_unless_quick(cls: type) -> None:
+    """Raise TypeError unless quick_init can build `cls`'s `__init__` (see the module's docstring)."""
     if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
         raise TypeError(f"quick_init needs a slotted dataclass, not {cls.__name__}")
     if hasattr(cls, "__post_init__"):
         raise TypeError(f"quick_init does not run {cls.__name__}.__post_init__")
+    if not vars(cls)["__dataclass_params__"].frozen and cls.__setattr__ is not object.__setattr__:
+        raise TypeError(f"quick_init does not assign through {cls.__name__}.__setattr__")
+    for f in dataclasses.fields(cls):
+        if not f.init:
+            raise TypeError(f"quick_init needs every field of {cls.__name__} in __init__ ({f.name} is not)")
+        _slot(cls, f.name)
+
+
+def quick_init(cls: C) -> C:
+    """Class decorator, applied after (above) `@dataclass(frozen=True, slots=True)`."""
+    refuse_unless_quick(cls)
     names: dict[str, Any] = {"_FACTORY": _FACTORY}
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
+    positional_types: dict[str, Any] = {}
+    keyword_types: dict[str, Any] = {}
     for number, f in enumerate(dataclasses.fields(cls)):
-        if not f.init:
-            raise TypeError(f"quick_init needs every field of {cls.__name__} in __init__ ({f.name} is not)")
+        (keyword_types if f.kw_only else positional_types)[f.name] = f.type
         setter = f"_set{number}"
         names[setter] = _slot(cls, f.name).__set__
         param = f.name
@@ -51,8 +76,7 @@ def quick_init(cls: C) -> C:
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
-    init.__doc__ = cls.__init__.__doc__
-    init.__annotations__ = dict(cls.__init__.__annotations__)  # the same signature, annotations included
+    init.__annotations__ = {**positional_types, **keyword_types, "return": None}  # dataclass's, in its order
     setattr(cls, "__init__", init)  # noqa: B010  (mypy refuses assigning a method)
     return cls
 

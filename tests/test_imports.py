@@ -49,3 +49,23 @@ def test_json_summary_loads_neither_rich_nor_torch():
     root = __import__("pathlib").Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=root).stdout
     assert not set(out.split()) & {"rich", "torch", "numpy"}
+
+
+def test_a_json_summary_of_resnet50_imports_only_what_it_uses():
+    """Issue 12's cold-start budget: `summary --format json` as a process runs it (stdout a pipe),
+    with none of typer, pathlib (urllib.parse, ipaddress) or fractions (decimal, numbers) loaded
+    by convcalc: ResNet-50 makes no Fraction. What the interpreter loaded before (an editable
+    install's finder imports pathlib) does not count."""
+    code = (
+        "import atexit, sys\n"
+        "before = set(sys.modules)\n"
+        "atexit.register(lambda: sys.stderr.write('\\nloaded: ' + ' '.join(sorted(set(sys.modules) - before))))\n"
+        "from convcalc.cli import main\n"
+        "sys.argv = ['convcalc', 'summary', 'examples/resnet50.yaml', '--format', 'json']\n"
+        "sys.exit(main())\n"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=root)
+    loaded = set(done.stderr.rpartition("\nloaded: ")[2].split())
+    assert "convcalc.engine" in loaded
+    assert not loaded & {"typer", "click", "rich", "pathlib", "fractions", "decimal", "numbers", "torch", "numpy"}

@@ -97,3 +97,16 @@ def test_stdin_errors_name_stdin():
 )
 def test_reading_errors(run, args, expected):
     assert run("summary", *args) == (2, "", expected)
+
+
+@pytest.mark.parametrize("path", [
+    "resnet50.yaml", "nets/resnet50.YAML", "a.b.yml", ".yaml", "net.", "net..", "a..b", "noext", "", "/", ".", "..",
+    "../up.onnx", "dir/", "dir/.", "./net.yaml", "a//b.yaml", "/abs/net.yaml", "<stdin>", "<spec>", "conv:10,5,p=2",
+])
+def test_a_spec_name_is_read_as_pathlib_reads_it(path):
+    """The spec's suffix (which loader) and stem (the network's default name), without pathlib."""
+    from pathlib import PurePath
+
+    from convcalc.source import stem_and_suffix
+
+    assert stem_and_suffix(path) == (PurePath(path).stem, PurePath(path).suffix)

@@ -6,7 +6,7 @@ it as a `Refusal` with the rows before it) and records soft problems as `Diagnos
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from math import prod
 from typing import cast
 
@@ -20,6 +20,7 @@ from convcalc.layers.kind import CompositeKind, LayerKind
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo
 from convcalc.layers.window import Window
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.limits import ELEMENTS
 from convcalc.network import Branches, Group, LayerSpec, Network, Visitor, part_spec, walk
 from convcalc.source import Span
@@ -31,7 +32,7 @@ def _input_tensor(shape: tuple[int, ...]) -> TensorInfo:
     return TensorInfo(shape, rf)
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Refusal:
     """A layer the engine found impossible: the layer, its kind as shown, the rule's own words
     (`problem`, without the `name (kind): ` prefix) and the error a person reads."""
@@ -42,7 +43,7 @@ class Refusal:
     error: SpecError
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Trace:
     """The rows the engine produced, in order, and the layer that stopped it, if one did.
 

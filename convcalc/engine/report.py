@@ -5,19 +5,18 @@ Numbers stay int (or Fraction inside receptive fields); formatting belongs to re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from convcalc.engine.as_dict import report_dict
 from convcalc.errors import Diagnostic
 from convcalc.layers.rf import AxisRF
 from convcalc.layers.window import Window
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.source import Span
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class GroupRef:
     """A group a row sits in (a defined block's use, a repeat): what `--depth` folds rows into."""
 
@@ -27,8 +26,7 @@ class GroupRef:
     span: Span | None = field(default=None, compare=False)
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class LayerResult:
     """One row: a layer, or a join (add / concat / mul) where branches meet.
 
@@ -60,8 +58,10 @@ class LayerResult:
     rf_layout: tuple[int, ...] | None = None  # where the field's axes sit in a permuted output (per sample)
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Totals:
+    """The whole network's counts and memory estimate (bytes), for the batch, dtype and optimizer asked."""
+
     params: int
     trainable_params: int
     buffers: int
@@ -78,8 +78,10 @@ class Totals:
         return 2 * self.macs
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Report:
+    """What `analyze` returns: the rows, the totals and the soft problems, and what they were computed for."""
+
     name: str
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]

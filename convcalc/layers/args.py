@@ -11,13 +11,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from convcalc.errors import SpecError, collected
 from convcalc.layers.keras_names import keras_argument_hint
 from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.source import Span
 
 PADDING_MODES = ("same", "valid", "tf_same", "same_upper", "same_lower")
@@ -51,7 +50,7 @@ def _refuse_negative(value: Any) -> None:
             raise ArgProblem(NEGATIVE_PADDING)
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Check:
     """A named expectation ("a positive integer") and the function that enforces it."""
 
@@ -223,8 +222,7 @@ def arg(check: Check, default: Any = REQUIRED, *, aliases: tuple[str, ...] = (),
     return dataclasses.field(default=default, metadata={"check": check, "aliases": aliases, "doc": doc})
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class ArgValue:
     """A raw argument as written, with the spans of its key and its value."""
 
@@ -249,7 +247,7 @@ def canonical_names(kind: type[KindBase]) -> dict[str, str]:
     return names
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class _Declared:
     """What `bind_args` reads of a kind's fields, worked out once per kind (a class's fields do
     not change): each argument's check by PyTorch name, and the fields without a default."""

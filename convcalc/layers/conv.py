@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from math import gcd, prod
 from typing import Any, ClassVar
 
@@ -172,6 +171,8 @@ def transposed_rf(a: AxisRF, w: AxisWindow) -> AxisRF:
     for o in range(s):
         reads = [(o + p - t * d) // s for t in range(k) if (o + p - t * d) % s == 0]
         phases.append((min(reads), max(reads)) if reads else None)
+    from fractions import Fraction
+
     return a.through(periodic(Fraction(1, s), phases), step=d // gcd(d, s))  # its taps: d/gcd(d, S) inputs apart
 
 

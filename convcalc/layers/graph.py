@@ -9,34 +9,36 @@ identity path), so a mismatch can say which layer made each shape and where it i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from math import prod
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from convcalc.errors import SpecError
 from convcalc.formats import shape_text
-from convcalc.layers.rf import AxisRF, Exact
+from convcalc.layers.rf import AxisRF
 from convcalc.layers.tensor import TensorInfo
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.source import Span
 
 if TYPE_CHECKING:
+    from convcalc.layers.rf import Exact
     from convcalc.network import Branches
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class PathEnd:
+    """One path of a construct as it reaches the join: its label, output tensor, last row and span."""
+
     label: str
     tensor: TensorInfo
     producer: str | None  # the dotted name of the path's last row; None: the path is the identity
     span: Span | None
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Joined:
+    """What a join makes of its paths: the output tensor, its MACs, why the fields do not line up."""
+
     out: TensorInfo
     macs: int
     misaligned: str | None  # why the receptive fields of the paths do not line up, if they don't

@@ -13,18 +13,16 @@ Both live beside their rule in the family module, so adding a kind is one place.
 never imported here: `to_torch` receives the `torch.nn` module from `verify`.
 
 Kinds are declared with `kind_dataclass(frozen=True, slots=True, kw_only=True)`: the same class
-`dataclasses.dataclass` makes, its generated methods compiled when first called (see there).
+`dataclasses.dataclass` makes, its generated methods compiled when first used (`lazy_dataclass`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 
 if TYPE_CHECKING:
     from dataclasses import dataclass as kind_dataclass  # a kind is type-checked as the dataclass it is
@@ -37,105 +35,22 @@ __all__ = ["CompositeKind", "Kind", "KindBase", "LayerKind", "NotCheckable", "To
 T = TypeVar("T", bound=type)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Template:
-    """What `dataclass(frozen=True, slots=True, kw_only=True)` records in `__dataclass_params__`
-    (read off this class, for `kind_dataclass` to give each kind the very same parameters)."""
-
-
-_PARAMS = vars(_Template)["__dataclass_params__"]
-_LAZY = ("__init__", "__repr__", "__eq__", "__hash__")
-
-
-def _frozen_attributes(cls: type[Any], names: tuple[str, ...]) -> None:
-    """The `__setattr__` and `__delattr__` a frozen dataclass gets, as closures (no code compiled)."""
-
-    def __setattr__(self: Any, name: str, value: Any) -> None:
-        if type(self) is cls or name in names:
-            raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
-        super(cls, self).__setattr__(name, value)
-
-    def __delattr__(self: Any, name: str) -> None:
-        if type(self) is cls or name in names:
-            raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
-        super(cls, self).__delattr__(name)
-
-    def __getstate__(self: Any) -> list[Any]:  # pickling and copying a frozen slotted dataclass
-        return [getattr(self, name) for name in names]
-
-    def __setstate__(self: Any, state: list[Any]) -> None:
-        for name, value in zip(names, state):
-            object.__setattr__(self, name, value)
-
-    for method in (__setattr__, __delattr__, __getstate__, __setstate__):
-        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
-        if method.__name__ not in cls.__dict__:
-            setattr(cls, method.__name__, method)
-
-
-def _materialize(cls: type[Any], namespace: dict[str, Any], lazy: tuple[str, ...]) -> None:
-    """Compile `cls`'s generated methods: `dataclasses.dataclass` makes them for a twin of the class
-    (its namespace and bases as declared), and they are moved over. They name no class (`__eq__`
-    compares `__class__`es, `__repr__` prints `__class__.__qualname__`), so they serve `cls` as they
-    would have served it."""
-    metaclass: Any = type(cls)
-    twin: type[Any] = dataclass(frozen=True, slots=True, kw_only=True)(metaclass(cls.__name__, cls.__bases__, dict(namespace)))
-    for name in lazy:
-        setattr(cls, name, twin.__dict__[name])
-    if not namespace.get("__doc__"):
-        cls.__doc__ = twin.__doc__
-    if "__init__" in lazy:  # one instance per layer of a spec: built often, so built fast
-        quick_init(cls)
-
-
-def _lazy_method(cls: type[Any], name: str, namespace: dict[str, Any], lazy: tuple[str, ...]) -> Callable[..., Any]:
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        if cls.__dict__[name] is method:
-            _materialize(cls, namespace, lazy)
-        return getattr(cls, name)(self, *args, **kwargs)
-
-    method.__name__, method.__qualname__ = name, f"{cls.__qualname__}.{name}"
-    return method
-
-
 if not TYPE_CHECKING:
 
     def kind_dataclass(*, frozen: bool, slots: bool, kw_only: bool) -> Callable[[T], T]:
-        """`dataclasses.dataclass(frozen=True, slots=True, kw_only=True)`, for layer kinds.
-
-        The class is the one `dataclass` makes (its fields, slots, parameters, frozen attributes),
-        but `__init__`, `__repr__`, `__eq__` and `__hash__` are compiled the first time one is
-        called, by `dataclass` itself, and `__init__` is then made fast by `quick_init`. Compiling them is most of the cost of a dataclass, and a
-        spec uses a few of the ~60 kinds: the others never pay it. mypy checks a kind as the
-        dataclass it is (this is `dataclasses.dataclass` to it).
-        """
+        """`dataclasses.dataclass(frozen=True, slots=True, kw_only=True)`, for layer kinds: made by
+        `lazy_dataclass`, so a kind's methods are compiled when first used (a spec uses a few of
+        the ~60 kinds: the others never pay it)."""
         if not (frozen and slots and kw_only):
             raise TypeError("a layer kind is a frozen, slotted, keyword-only dataclass")
-
-        def make(cls: T) -> T:
-            namespace = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
-            namespace["__qualname__"] = cls.__qualname__  # as now: a factory renames its class later
-            # as dataclass decides: a method the class defines is kept, and so is a __hash__ it sets
-            # (Python's own None, for a class that defines __eq__, does not count)
-            explicit_hash = "__hash__" in namespace and not (namespace["__hash__"] is None and "__eq__" in namespace)
-            lazy = tuple(n for n in _LAZY if (not explicit_hash if n == "__hash__" else n not in namespace))
-            made = dataclass(init=False, repr=False, eq=False, slots=True, kw_only=True)(cls)
-            made.__dataclass_params__ = _PARAMS
-            _frozen_attributes(made, tuple(f.name for f in dataclasses.fields(made)))
-            for name in lazy:
-                setattr(made, name, _lazy_method(made, name, namespace, lazy))
-            if not namespace.get("__doc__"):  # dataclass writes the signature there: it needs __init__
-                _materialize(made, namespace, lazy)
-            return made
-
-        return make
+        return lazy_dataclass(frozen=True, slots=True, kw_only=True)
 
 
 class NotCheckable(Exception):
     """A kind with no PyTorch counterpart here: verify reports the row, never passes it."""
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class TorchBuild:
     """What a kind's `to_torch` needs: `torch.nn`, the per-sample input shape (C, *spatial), the
     rank the spelling or the input fixed, and the spelling as written (`dropout2d`, `alphadropout`).

@@ -33,7 +33,6 @@ from convcalc.layers.tensor import (
     check_channels,
     spatial_rank,
 )
-from convcalc.layers.torch_modules import LAYER_SCALE, LAYERNORM2D
 
 _BATCHNORM = {1: "batchnorm1d", 2: "batchnorm2d", 3: "batchnorm3d"}  # the kind as shown, by the rank read
 
@@ -175,6 +174,8 @@ class LayerNorm2d(LayerKind):
         return Outcome(out=x, weights=weights, macs=prod(x.shape))
 
     def to_torch(self, build: TorchBuild) -> Any:
+        from convcalc.layers.torch_modules import LAYERNORM2D  # modules for torch: imported only when one is built
+
         return build.make(LAYERNORM2D, build.shape[0], self.eps, self.elementwise_affine, self.bias)
 
 
@@ -205,6 +206,8 @@ class LayerScale(LayerKind):
             shape = self.scale_shape(build.shape)
         except LayerError as problem:  # an axis out of range: PyTorch's x.size(dim) refuses it the same way
             raise IndexError(problem.message) from None
+        from convcalc.layers.torch_modules import LAYER_SCALE  # modules for torch: imported only when one is built
+
         return build.make(LAYER_SCALE, shape, self.init_values)
 
 

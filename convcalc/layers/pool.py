@@ -6,7 +6,7 @@ multiply-accumulates), but it moves the receptive field exactly as a convolution
 
 from __future__ import annotations
 
-from fractions import Fraction
+from math import gcd
 from typing import Any, ClassVar
 
 from convcalc.formats import shape_text
@@ -27,7 +27,6 @@ from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.rf import Span, check_period, periodic
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note, Outcome, TensorInfo, spatial_rank
-from convcalc.layers.torch_modules import same_pool
 from convcalc.layers.window import (
     Window,
     asymmetric_padding_note,
@@ -128,6 +127,8 @@ class MaxPool(LayerKind):
 
     def to_torch(self, build: TorchBuild) -> Any:
         if self.padding in SAME_MODES:
+            from convcalc.layers.torch_modules import same_pool  # modules for torch: imported only when one is built
+
             window = self.window(build.shape[1:])
             return same_pool(build, "max", window.pads, self.kernel_size, self.stride, self.dilation)
         return getattr(build.nn, f"MaxPool{build.rank}d")(
@@ -166,6 +167,8 @@ class AvgPool(LayerKind):
 
     def to_torch(self, build: TorchBuild) -> Any:
         if self.padding in SAME_MODES:
+            from convcalc.layers.torch_modules import same_pool  # modules for torch: imported only when one is built
+
             window = self.window(build.shape[1:])
             return same_pool(build, "avg", window.pads, self.kernel_size, self.stride, 1)
         return getattr(build.nn, f"AvgPool{build.rank}d")(
@@ -222,10 +225,15 @@ def _adaptive_pool(x: TensorInfo, rank: int | None, family: str, size: OutputSiz
         axes = []
         for axis, (a, n, m) in enumerate(zip(x.rf, x.spatial, out)):
             # window i is [floor(i·N/M), ceil((i + 1)·N/M)): a pattern that repeats every M/gcd windows
-            period = Fraction(n, m).denominator
+            period = m // gcd(n, m)
             check_period(period)
             windows: list[Span] = [(i * n // m, -(-(i + 1) * n // m) - 1) for i in range(period)]
-            axes.append(a.through(periodic(Fraction(n, m), windows)))
+            if n % m:
+                from fractions import Fraction  # windows of uneven size: an average jump
+
+                axes.append(a.through(periodic(Fraction(n, m), windows)))
+            else:
+                axes.append(a.through(periodic(n // m, windows)))
             if n % m:
                 notes.append(
                     Note(

@@ -13,15 +13,15 @@ costs. Listing every kind (`kinds`, `spellings`, `family_spellings`) imports the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TypeVar
 
 from convcalc.layers.kind import CompositeKind, KindBase, LayerKind
+from convcalc.lazy_dataclass import lazy_dataclass
 
 K = TypeVar("K", bound=KindBase)
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Entry:
     """A spelling's meaning: the kind, its family (for auto names) and a rank fixed by the name."""
 

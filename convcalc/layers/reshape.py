@@ -11,7 +11,6 @@ from convcalc.layers.args import Axes, any_int, arg, boolean, int_list, positive
 from convcalc.layers.kind import LayerKind, TorchBuild, kind_dataclass
 from convcalc.layers.registry import register
 from convcalc.layers.tensor import LayerError, Outcome, TensorInfo, batched_axis
-from convcalc.layers.torch_modules import PERMUTE
 
 
 @register("flatten")
@@ -165,4 +164,6 @@ class Permute(LayerKind):
 
     def to_torch(self, build: TorchBuild) -> Any:
         dims = self.dims if isinstance(self.dims, tuple) else (self.dims,)
+        from convcalc.layers.torch_modules import PERMUTE  # modules for torch: imported only when one is built
+
         return build.make(PERMUTE, dims)

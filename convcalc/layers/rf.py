@@ -17,27 +17,30 @@ that strides across a whole period makes it regular again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fractions import Fraction
 from math import gcd
+from typing import TYPE_CHECKING
 
+from convcalc.formats import is_fraction
 from convcalc.layers.tensor import LayerError
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.limits import RF_PERIOD
-from convcalc.quick_init import quick_init
 
-Exact = int | Fraction
+if TYPE_CHECKING:
+    from fractions import Fraction
+
+    Exact = int | Fraction  # Fraction is imported where one is made: most runs make none
+
 Span = tuple[int, int] | None  # the first and last input pixel one output reads; None: it reads none
 
 
 def exact(value: Exact) -> Exact:
     """A Fraction with denominator 1 becomes an int, so whole numbers print as whole numbers."""
-    if type(value) is not int and isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is not int and is_fraction(value) and value.denominator == 1:
         return int(value)  # (an int is tested first: isinstance on Fraction, an ABC, is slow)
     return value
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class AxisRF:
     """Receptive field along one spatial axis.
 
@@ -63,11 +66,15 @@ class AxisRF:
         if self.phases:
             if not self.size:
                 return self.start
+            from fractions import Fraction
+
             first, low, high = _first_read(self.phases)
             return exact(Fraction(low + high, 2) - first * Fraction(self.jump))
         span, start = self.size - 1, self.start
         if type(span) is int and type(start) is int and not span % 2:
             return start + span // 2  # the common case, without building a Fraction
+        from fractions import Fraction
+
         return exact(start + Fraction(span, 2))
 
     def span(self, position: int) -> Span:
@@ -119,6 +126,8 @@ class AxisRF:
         for position in range(period):
             reads = layer.span(position)
             phases.append(None if reads is None else self._extent(*reads, step, inner))
+        from fractions import Fraction
+
         return periodic(exact(Fraction(self.jump) * Fraction(layer.jump)), phases)
 
     def union(self, other: AxisRF) -> AxisRF | None:
@@ -171,6 +180,8 @@ def periodic(jump: Exact, phases: list[Span]) -> AxisRF:
         return AxisRF(size=0, jump=exact(jump), start=0, phases=tuple(phases))
     first, low, _ = _first_read(phases)
     size = max(high - low + 1 for low, high in spans)
+    from fractions import Fraction
+
     return AxisRF(size=size, jump=exact(jump), start=exact(low - first * Fraction(jump)), phases=tuple(phases))
 
 

@@ -6,12 +6,12 @@ in the engine, so no layer has to think about it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from math import prod
 from typing import TYPE_CHECKING
 
 from convcalc.formats import shape_text
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
 
 if TYPE_CHECKING:
     from convcalc.layers.kind import LayerKind
@@ -21,8 +21,7 @@ if TYPE_CHECKING:
 AXIS_NAMES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class TensorInfo:
     """A tensor's per-sample shape (C, *spatial) and the receptive field of its first element.
 
@@ -54,8 +53,7 @@ class TensorInfo:
         return self.shape[0]
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Note:
     """A soft problem a layer rule found; the engine adds the layer's name and position."""
 
@@ -65,8 +63,7 @@ class Note:
     severity: str = "warning"  # "info": worth knowing, nothing is lost
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Outcome:
     """One layer's effect, per sample: output tensor, weights, buffers, MACs, notes.
 
@@ -90,7 +87,7 @@ class Outcome:
         return sum(map(prod, self.weights))
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Part:
     """One layer of a composite kind: its name inside the composite, its rule, how it is shown.
 
@@ -108,7 +105,7 @@ class Part:
     extra_inputs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Expansion:
     """What a composite kind (separable, deform_conv, ...) stands for: its parts and notes."""
 

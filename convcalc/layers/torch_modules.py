@@ -10,11 +10,13 @@ convcalc never loads it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from convcalc.lazy_dataclass import lazy_dataclass
 
-@dataclass(frozen=True, slots=True)
+
+@lazy_dataclass(frozen=True, slots=True)
 class SourceModule:
     """A torch.nn.Module subclass written as source: `name` is the class, `source` defines it."""
 

@@ -5,14 +5,15 @@ Every formula is PyTorch's, quoted in its docstring, and takes one axis at a tim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from fractions import Fraction
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
-from convcalc.formats import decimal
+from convcalc.formats import ratio
 from convcalc.layers.args import Axes, Padding
 from convcalc.layers.tensor import AXIS_NAMES, LayerError, Note
-from convcalc.quick_init import quick_init
+from convcalc.lazy_dataclass import lazy_dataclass
+
+if TYPE_CHECKING:
+    from fractions import Fraction
 
 UNIT = {"length": "position", "height": "row", "width": "column", "depth": "slice"}
 
@@ -106,8 +107,7 @@ def transposed_out_len(n: int, kernel: int, stride: int, pad: int, output_paddin
     return (n - 1) * stride - 2 * pad + kernel + output_padding
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class AxisWindow:
     """One axis of a sliding window, as resolved for its input: the numbers the lecture writes.
 
@@ -141,6 +141,8 @@ class AxisWindow:
     @property
     def exact(self) -> Fraction:
         """(N + 2P − F_eff)/S + 1 before flooring: whole when the windows tile the input exactly."""
+        from fractions import Fraction  # for the teaching commands: a summary's notes use `ratio`
+
         return Fraction(self.span, self.stride) + 1
 
     @property
@@ -153,8 +155,7 @@ class AxisWindow:
         return max(0, self.before + self.size - ((out - 1) * self.stride + self.effective))
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Window:
     """A sliding window over every spatial axis, resolved once by the layer's rule.
 
@@ -271,7 +272,7 @@ def non_whole_notes(window: Window) -> tuple[Note, ...]:
             numerator = f"{a.size}" + (f" + 2·{a.before}" if a.before else "") + f" − {a.effective}"
         else:
             numerator = f"{a.size} + {a.before} + {a.after} − {a.effective}"
-        arithmetic = f"({numerator})/{a.stride} + 1 = {decimal(a.exact)}"
+        arithmetic = f"({numerator})/{a.stride} + 1 = {ratio(a.span + a.stride, a.stride)}"
         gap = (a.stride, a.effective) if a.effective < a.stride else (0, 0)
         failures.setdefault((arithmetic, out, a.unseen(out), *gap), []).append(AXIS_NAMES[rank][axis])
     notes = []

@@ -8,11 +8,11 @@ table uses, whole, when the full one does not fit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from convcalc.engine.report import LayerResult, Report
 from convcalc.errors import UsageError
 from convcalc.formats import grouped, rf_text, shape_text, si, size_bytes
+from convcalc.lazy_dataclass import lazy_dataclass
 
 CONVENTIONS = (
     "MACs: multiply-accumulates of conv/linear weights (bias adds not counted) and of norm "
@@ -32,8 +32,10 @@ def conventions(report: Report) -> str:
 Cell = Callable[[LayerResult, Report], str]
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Column:
+    """One column of the summary table: its `--columns` key, header, alignment and cell text."""
+
     key: str  # what `--columns` names it by
     header: str
     numeric: bool

@@ -11,7 +11,7 @@ table's full width (the CLI sizes its console by `__rich_measure__`), so nothing
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from rich import box
 from rich.cells import cell_len
@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convcalc.engine.report import Report
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.render.summary import COLUMNS, DEFAULT_COLUMNS, conventions, total_lines, warned
 
 # What gives way when the table is too wide, first to last: ("drop", key) leaves a column out,
@@ -31,7 +32,7 @@ FIT_STEPS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class Layout:
     """The columns a table shows at one width, which of them are short, and what was given up."""
 
@@ -46,7 +47,7 @@ def table_width(widths: list[int]) -> int:
     return sum(widths) + 3 * len(widths) + 1 if widths else 0
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class SummaryTable:
     """The renderable `to_table` returns: the layer table laid out for the width it is given."""
 

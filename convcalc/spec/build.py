@@ -7,7 +7,7 @@ checked by the same code, named by the same rule and compare equal.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from convcalc.errors import SpecError, collected
@@ -16,12 +16,13 @@ from convcalc.layers.args import ArgValue, bind_args, canonical_names
 from convcalc.layers.keras_names import keras_kind_hint
 from convcalc.layers.kind import CompositeKind, LayerKind
 from convcalc.layers.registry import Entry, normalize
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.limits import check_digits
 from convcalc.network import Branches, Group, LayerSpec, Node, leaves, map_layers
 from convcalc.source import Span
 
 
-@dataclass(slots=True)
+@lazy_dataclass(slots=True)
 class RawLayer:
     """A layer as written: kind, positional and keyword arguments, optional name, spans."""
 
@@ -36,7 +37,7 @@ class RawLayer:
     trainable: bool = True  # `trainable: false`: its parameters are frozen
 
 
-@dataclass(slots=True)
+@lazy_dataclass(slots=True)
 class RawBranches:
     """residual / concat / gate as written; `name` names the join row."""
 
@@ -49,7 +50,7 @@ class RawBranches:
     options: dict[str, Any] = field(default_factory=dict)  # a construct's settings (a split's sections)
 
 
-@dataclass(slots=True)
+@lazy_dataclass(slots=True)
 class RawGroup:
     """A named scope as written: a defined block's use, or a named repeat and its steps."""
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -20,9 +19,10 @@ from convcalc.errors import SpecError
 from convcalc.layers import lookup
 from convcalc.layers.args import ArgValue
 from convcalc.layers.graph import CONSTRUCTS, Join
+from convcalc.lazy_dataclass import lazy_dataclass
 from convcalc.limits import DEPTH, LAYERS
 from convcalc.network import Network
-from convcalc.source import Source, Span
+from convcalc.source import Source, Span, stem_and_suffix
 from convcalc.spec.build import (
     ZERO_SIZE,
     RawBranches,
@@ -37,6 +37,9 @@ from convcalc.spec.build import (
 )
 from convcalc.spec.params import substitute
 from convcalc.spec.yaml_guard import compose_tree, read_source, spans_in
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -106,7 +109,7 @@ def parse_spec(text: str, filename: str = "<spec>") -> Network:
         return _Reader(source, tree).network(root)
 
 
-@dataclass(frozen=True, slots=True)
+@lazy_dataclass(frozen=True, slots=True)
 class _Define:
     """A parameterised block: its parameters and body.
 
@@ -190,7 +193,7 @@ class _Reader:
                     f"the spec has no '{required}:'", self.span(root),
                     "add 'input: [C, H, W]'" if required == "input" else "add 'layers:' with a list of layers",
                 )
-        name = Path(self.source.name).stem
+        name = stem_and_suffix(self.source.name)[0]
         if "name" in fields:
             name = str(self.value(fields["name"][1]))
         batch = 1

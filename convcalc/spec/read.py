@@ -11,15 +11,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from convcalc.errors import SpecError, UsageError
 from convcalc.limits import FILE_BYTES
 from convcalc.network import Network
-from convcalc.source import Span
+from convcalc.source import Span, stem_and_suffix
 from convcalc.spec.build import parse_shape
-from convcalc.spec.from_cli import parse_layer_strings
 from convcalc.spec.from_yaml import load_spec, parse_spec
 from convcalc.spec.yaml_guard import load_plain, read_source
 
@@ -53,8 +51,10 @@ LOADERS: dict[str, Callable[[str], Network]] = {".yaml": load_spec, ".yml": load
 
 def is_spec(item: str) -> bool:
     """A spec argument: `-`, a name with a spec suffix (read, or said to be missing), or an existing file."""
-    if item == STDIN or Path(item).suffix.lower() in LOADERS:
+    if item == STDIN or stem_and_suffix(item)[1].lower() in LOADERS:
         return True
+    from pathlib import Path  # a layer string, or a file without a spec suffix: rare
+
     try:
         return Path(item).is_file()
     except OSError:  # a name too long for the file system (a layer string) is no file
@@ -64,7 +64,7 @@ def is_spec(item: str) -> bool:
 def _load(item: str) -> Network:
     if item == STDIN:
         return read_stdin()
-    return LOADERS.get(Path(item).suffix.lower(), load_spec)(item)
+    return LOADERS.get(stem_and_suffix(item)[1].lower(), load_spec)(item)
 
 
 def read_networks(items: Sequence[str], input_shape: str | None = None, batch: int | None = None) -> list[Network]:
@@ -73,6 +73,8 @@ def read_networks(items: Sequence[str], input_shape: str | None = None, batch: i
     if not specs:
         if input_shape is None:
             raise UsageError("give spec files, or layer strings with an input shape", hint=USAGE)
+        from convcalc.spec.from_cli import parse_layer_strings  # compiles its patterns: only for layer strings
+
         return [parse_layer_strings(input_shape, list(items), batch=batch or 1)]
     strays = [item for item in items if not is_spec(item)]
     if strays:
