@@ -191,6 +191,13 @@ def graph_spec(layers: int) -> str:
 GENERATORS: dict[str, Callable[[int], str]] = {"chain": chain_spec, "graph": graph_spec}
 
 
+def parse_size(text: str) -> int:
+    """A size as --sizes takes it: 1000, 10k or 1M (the table's own labels read back)."""
+    text = text.strip().lower()
+    scale = {"k": 1000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(text[:-1] if scale > 1 else text) * scale
+
+
 def size_label(n: int) -> str:
     return f"{n // 1000}k" if n >= 1000 and n % 1000 == 0 else str(n)
 
@@ -257,7 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     options = parser.parse_args(argv)
     repeats = max(1, options.repeats)
-    sizes = [int(s) for s in options.sizes.split(",") if s.strip()]
+    try:
+        sizes = [parse_size(s) for s in options.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes: {options.sizes!r} is not a list of sizes such as 1000,10k,100k")
     env = child_env()
     launcher = Launcher()
     python = [sys.executable]

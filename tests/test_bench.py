@@ -6,6 +6,7 @@ read from the bench's own output by a person (README, Performance).
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +31,19 @@ def test_bench_prints_its_tables_at_tiny_sizes():
     assert sum("load + analyse graph of 40 layers" in label for label in labels) == 2
     assert any(label.startswith("time ratio 40/20") for label in labels)
     assert any("`--help`" in line for line in budgets)
+
+
+def test_bench_reads_sizes_as_its_table_labels_them():
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules["bench_run"] = bench  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        del sys.modules["bench_run"]
+    assert [bench.parse_size(s) for s in ("1000", "10k", " 100K", "1M")] == [1000, 10_000, 100_000, 1_000_000]
+    assert bench.size_label(bench.parse_size("100k")) == "100k"
+    argv = [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "ten"]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 2 and "--sizes" in done.stderr and "Traceback" not in done.stderr
