@@ -7,7 +7,9 @@ summary builds rows and never prints one with `repr`). Paid at import, it was ~1
 `__match_args__`, `__dataclass_params__` and frozen attributes at once, and each of those four
 methods when it is first looked up (called, read off the class, or asked for its signature):
 
-- `__init__` is `quick_init`'s (the same signature, defaults and keyword-only markers);
+- a frozen class's `__init__` is `quick_init`'s (the same signature, defaults and keyword-only
+  markers); a class that is not frozen gets dataclass's own, whose plain attribute stores are
+  faster than quick_init's descriptor calls when no `__setattr__` stands in their way;
 - the others are `dataclasses.dataclass`'s own, made for a twin of the class (its namespace and
   bases as declared) with only that method switched on, and moved over. They name no class
   (`__eq__` compares `__class__`es, `__repr__` prints `__class__.__qualname__`), so they serve
@@ -36,6 +38,7 @@ T = TypeVar("T", bound=type)
 
 # The `dataclass` flags that make one generated method and no other (`__init__` is quick_init's).
 _ALONE: dict[str, dict[str, bool]] = {
+    "__init__": {"init": True, "repr": False, "eq": False},  # a class that is not frozen: plain stores are fastest
     "__repr__": {"init": False, "repr": True, "eq": False},
     "__eq__": {"init": False, "repr": False, "eq": True},
     "__hash__": {"init": False, "repr": False, "eq": False, "unsafe_hash": True},  # the frozen+eq hash
@@ -59,8 +62,8 @@ class _Lazy:
 
     def __get__(self, instance: object, owner: type[Any] | None = None) -> Any:
         if vars(self.cls).get(self.name) is self:
-            if self.name == "__init__":
-                quick_init(self.cls)
+            if self.name == "__init__" and self.cls.__dataclass_params__.frozen:
+                quick_init(self.cls)  # a frozen class's own stores each go through its __setattr__
             else:
                 setattr(self.cls, self.name, vars(_twin(self.cls, self.namespace, self.kw_only, self.name))[self.name])
         return vars(self.cls)[self.name].__get__(instance, owner)
