@@ -47,3 +47,16 @@ def test_bench_reads_sizes_as_its_table_labels_them():
     argv = [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "ten"]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
     assert done.returncode == 2 and "--sizes" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_phases_prints_a_row_per_spec_whose_phases_add_up():
+    argv = [sys.executable, str(ROOT / "bench" / "phases.py"), "--sizes", "30", "--repeats", "1"]
+    out = subprocess.run(argv, check=True, capture_output=True, text=True, cwd=ROOT, timeout=120).stdout
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("| spec | rows | compose, s |") and len(lines) == 4  # header, separator, chain, graph
+    for line in lines[2:]:
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert cells[0] in ("chain of 30 layers", "graph of 30 layers")
+        assert int(cells[1].replace(",", "")) >= 30  # rows, as the engine counted them
+        phases, total = [float(c) for c in cells[2:-1]], float(cells[-1])
+        assert len(phases) == 6 and abs(sum(phases) - total) < 0.002
