@@ -16,7 +16,6 @@ end-to-end figures the budgets are judged on.
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
