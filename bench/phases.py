@@ -72,7 +72,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="convcalc-phases-") as tmp:
         specs = [(Path(s).name, Path(s)) for s in options.specs]
         if not specs:
-            for n in (bench.parse_size(s) for s in options.sizes.split(",") if s.strip()):
+            try:
+                sizes = [bench.parse_size(s) for s in options.sizes.split(",") if s.strip()]
+            except ValueError:
+                parser.error(f"--sizes: {options.sizes!r} is not a list of sizes such as 10k,100k")
+            for n in sizes:
                 for kind, generate in bench.GENERATORS.items():
                     path = Path(tmp) / f"{kind}{n}.yaml"
                     path.write_text(generate(n), encoding="utf-8")

@@ -195,7 +195,10 @@ def parse_size(text: str) -> int:
     """A size as --sizes takes it: 1000, 10k or 1M (the table's own labels read back)."""
     text = text.strip().lower()
     scale = {"k": 1000, "m": 1_000_000}.get(text[-1:], 1)
-    return int(text[:-1] if scale > 1 else text) * scale
+    size = int(text[:-1] if scale > 1 else text) * scale
+    if size < 1:
+        raise ValueError(f"a spec needs at least one layer, not {size}")
+    return size
 
 
 def size_label(n: int) -> str:

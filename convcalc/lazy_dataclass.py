@@ -36,7 +36,8 @@ __all__ = ["lazy_dataclass"]
 
 T = TypeVar("T", bound=type)
 
-# The `dataclass` flags that make one generated method and no other (`__init__` is quick_init's).
+# The `dataclass` flags that make one generated method and no other (a frozen class's `__init__`
+# is quick_init's instead).
 _ALONE: dict[str, dict[str, bool]] = {
     "__init__": {"init": True, "repr": False, "eq": False},  # a class that is not frozen: plain stores are fastest
     "__repr__": {"init": False, "repr": True, "eq": False},
@@ -101,6 +102,39 @@ def _frozen_attributes(cls: type[Any], names: tuple[str, ...]) -> None:
             setattr(cls, method.__name__, method)
 
 
+def _refuse_bases(cls: type[Any], frozen: bool) -> None:
+    """What `dataclass` refuses of a class's dataclass bases, said when the class is made. A frozen
+    class over a frozen dataclass is refused too: its skeleton is made unfrozen (so no
+    `__setattr__` is compiled), which `dataclass` would refuse with a misleading message."""
+    for base in cls.__mro__[-1:0:-1]:
+        params = base.__dict__.get("__dataclass_params__")
+        if params is None:
+            continue
+        if params.frozen and not frozen:
+            raise TypeError("cannot inherit non-frozen dataclass from a frozen one")
+        if frozen and not params.frozen:
+            raise TypeError("cannot inherit frozen dataclass from a non-frozen one")
+        if frozen:
+            raise TypeError(
+                f"lazy_dataclass cannot extend the frozen dataclass {base.__name__}: "
+                f"declare {cls.__name__} with dataclasses.dataclass"
+            )
+
+
+def _check_field_order(cls: type[Any]) -> None:
+    """`dataclass(init=False)` skips the check its `__init__` would make: a field without a
+    default after one with a default (keyword-only fields aside) is refused now, as dataclass
+    refuses it, not when `__init__` is first compiled."""
+    defaulted = False
+    for f in dataclasses.fields(cls):
+        if f.kw_only:
+            continue
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            defaulted = True
+        elif defaulted:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+
+
 if not TYPE_CHECKING:
 
     def lazy_dataclass(*, frozen: bool = False, slots: bool = False, kw_only: bool = False) -> Callable[[T], T]:
@@ -109,6 +143,7 @@ if not TYPE_CHECKING:
             raise TypeError("lazy_dataclass makes slotted dataclasses (quick_init stores through the slots)")
 
         def make(cls: T) -> T:
+            _refuse_bases(cls, frozen)
             namespace = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
             namespace["__qualname__"] = cls.__qualname__  # as now: a factory renames its class later
             made = dataclasses.dataclass(init=False, repr=False, eq=False, slots=True, kw_only=kw_only)(cls)
@@ -116,8 +151,9 @@ if not TYPE_CHECKING:
             params.init = params.repr = params.eq = True
             params.frozen = frozen
             made.__dataclass_params__ = params
-            refuse_unless_quick(made)
+            _check_field_order(made)
             if frozen:
+                refuse_unless_quick(made)
                 _frozen_attributes(made, tuple(f.name for f in dataclasses.fields(made)))
             for name in ("__init__", "__repr__", "__eq__"):  # as dataclass: a method the class defines is kept
                 if name not in namespace:

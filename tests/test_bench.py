@@ -44,9 +44,11 @@ def test_bench_reads_sizes_as_its_table_labels_them():
         del sys.modules["bench_run"]
     assert [bench.parse_size(s) for s in ("1000", "10k", " 100K", "1M")] == [1000, 10_000, 100_000, 1_000_000]
     assert bench.size_label(bench.parse_size("100k")) == "100k"
-    argv = [sys.executable, str(ROOT / "bench" / "run.py"), "--sizes", "ten"]
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
-    assert done.returncode == 2 and "--sizes" in done.stderr and "Traceback" not in done.stderr
+    for script in ("run.py", "phases.py"):
+        for sizes in ("ten", "0", "10k,-5"):
+            argv = [sys.executable, str(ROOT / "bench" / script), "--sizes", sizes]
+            done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False)
+            assert done.returncode == 2 and "--sizes" in done.stderr and "Traceback" not in done.stderr, (script, sizes)
 
 
 def test_phases_prints_a_row_per_spec_whose_phases_add_up():

@@ -140,10 +140,69 @@ def test_lazy_dataclass_refuses_what_it_cannot_make():
     def own_setattr(cls: Any) -> None:
         cls.__setattr__ = lambda self, name, value: None
 
-    for change, flags in ((post_init, {"frozen": True}), (own_setattr, {}), (own_setattr, {"frozen": True})):
+    for change, flags in ((post_init, {"frozen": True}), (own_setattr, {"frozen": True})):
         class Declared:
             a: int
 
         change(Declared)
         with pytest.raises(TypeError):
             lazy_dataclass(slots=True, **flags)(Declared)
+
+
+def test_a_class_that_is_not_frozen_is_built_by_dataclass_own_init():
+    """Its stores go through a `__setattr__` of its own, and its `__post_init__` runs, as dataclass does it."""
+    seen: list[tuple[str, object]] = []
+
+    @lazy_dataclass(slots=True)
+    class Watched:
+        a: int
+        b: list[int] = dataclasses.field(default_factory=list)
+
+        def __setattr__(self, name: str, value: object) -> None:
+            seen.append((name, value))
+            object.__setattr__(self, name, value)
+
+        def __post_init__(self) -> None:
+            seen.append(("post", self.a))
+
+    made = Watched(1)
+    assert (made.a, made.b) == (1, []) and seen == [("a", 1), ("b", []), ("post", 1)]
+
+
+def test_what_dataclass_refuses_is_refused_when_the_class_is_made():
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+        @lazy_dataclass(frozen=True, slots=True)
+        class Order:
+            """A field without a default after one with a default."""
+
+            a: int = 1
+            b: int  # type: ignore[misc]
+
+    @lazy_dataclass(frozen=True, slots=True, kw_only=True)
+    class KeywordsOnly:  # keyword-only fields may come in any order, as in dataclass
+        """Keyword-only."""
+
+        a: int = 1
+        b: int
+
+    assert KeywordsOnly(b=2).a == 1
+
+    @lazy_dataclass(frozen=True, slots=True)
+    class Frozen:
+        """A frozen base."""
+
+        a: int
+
+    @lazy_dataclass(slots=True)
+    class Thawed:
+        """A base that is not frozen."""
+
+        a: int
+
+    for base, flags, message in (
+        (Frozen, {}, "cannot inherit non-frozen dataclass from a frozen one"),
+        (Thawed, {"frozen": True}, "cannot inherit frozen dataclass from a non-frozen one"),
+        (Frozen, {"frozen": True}, "cannot extend the frozen dataclass Frozen"),
+    ):
+        with pytest.raises(TypeError, match=message):
+            lazy_dataclass(slots=True, **flags)(type("Child", (base,), {"__annotations__": {"b": int}, "__doc__": "x"}))

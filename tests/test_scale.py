@@ -56,7 +56,11 @@ def test_quick_init_refuses_what_it_cannot_build():
         def __post_init__(self) -> None:
             pass
 
-    for cls in (NoSlots, PostInit):
+    @dataclasses.dataclass(slots=True)
+    class NotFrozen:  # its own __init__ is faster than quick_init's
+        a: int
+
+    for cls in (NoSlots, PostInit, NotFrozen):
         with pytest.raises(TypeError):
             quick_init(cls)
 

@@ -119,7 +119,7 @@ class _Walk(Visitor[TensorInfo]):
                 )
             found.append(Diagnostic(note.code, note.severity, message, name, span))
         weights = outcome.weights
-        params = sum(map(prod, weights)) if weights else 0  # Outcome.params, without the property call
+        params = outcome.params
         shares = None
         if layer.shares is not None:
             self.check_share(layer, kind, rule.family, outcome)

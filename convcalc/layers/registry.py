@@ -63,7 +63,7 @@ def normalize(name: str) -> str:
     normal = _NORMAL.get(name)
     if normal is None:
         normal = name.lower().replace("_", "").replace("-", "")
-        if len(_NORMAL) < 4096:  # bounded: the spellings come from the files read
+        if len(name) <= 64 and len(_NORMAL) < 4096:  # bounded in count and size: spellings come from the files read
             _NORMAL[name] = normal
     return normal
 
