@@ -101,7 +101,7 @@ class _Walk(Visitor[TensorInfo]):
             composite = self.composite[type(args)] = isinstance(args, CompositeKind)
         if composite:
             return self.expand(layer, cast("CompositeKind", args), x, path)
-        rule = cast("LayerKind", args)
+        rule: LayerKind = args  # type: ignore[assignment]  # not a composite: a LayerKind (cast() is a call per row)
         seen = x if x.layout is None or rule.layout_aware else TensorInfo(x.shape, None, x.nominal)
         try:
             outcome = rule.infer(seen, layer.rank)

@@ -98,14 +98,23 @@ class Add(Join):
     hint = "residual: {main: [...], shortcut: [...]} (leave out shortcut for the identity)"
 
     def rule(self, node: Branches, x: TensorInfo, ends: list[PathEnd]) -> Joined:
-        first = ends[0].tensor
-        if any(end.tensor.shape != first.shape for end in ends):
+        # One pass over the paths' tensors (not a generator per question: once per join)
+        tensors = [end.tensor for end in ends]
+        first = tensors[0]
+        shape, layout = first.shape, first.layout
+        same_shape = same_layout = True
+        nominal = False
+        for tensor in tensors:
+            same_shape = same_shape and tensor.shape == shape
+            same_layout = same_layout and tensor.layout == layout
+            nominal = nominal or tensor.nominal
+        if not same_shape:
             _mismatch(node, ends, "residual add needs every path to end in the same shape", _add_hint(ends))
-        if any(end.tensor.layout != first.layout for end in ends):
+        if not same_layout:
             # same shape, different meaning per axis: nothing to say about the field
-            return Joined(TensorInfo(first.shape, None, _nominal(ends)), 0, None)
-        rf, misaligned = _merge([end.tensor.rf for end in ends])
-        return Joined(TensorInfo(first.shape, rf, _nominal(ends), first.layout), 0, misaligned)
+            return Joined(TensorInfo(shape, None, nominal), 0, None)
+        rf, misaligned = _merge([tensor.rf for tensor in tensors])
+        return Joined(TensorInfo(shape, rf, nominal, layout), 0, misaligned)
 
     def torch(self, torch: Any, x: Any, outs: list[Any]) -> Any:
         out = outs[0]
@@ -288,14 +297,16 @@ def _merge(fields: list[tuple[AxisRF, ...] | None]) -> tuple[tuple[AxisRF, ...] 
     # Compared axis by axis against the first path (the sets of the message are built only when
     # they differ). After upsampling the centres of neighbouring outputs are not evenly spaced (a
     # k=2, S=2 transposed conv's outputs 0 and 1 share a field), so only regular fields' centres compare.
+    # Whether every field is regular is asked in the same pass (one path alone has no centre to
+    # disagree with, so its axes need not be asked): a generator over the axes cost as much again.
     first = known[0]
-    jumps_agree = centers_agree = True
+    jumps_agree = centers_agree = regular = True
     for path in known[1:]:
         for a, b in zip(first, path):
             jumps_agree = jumps_agree and a.jump == b.jump
             # a regular field's centre is start + (size − 1)/2: equal centres, equal 2·start + size
             centers_agree = centers_agree and 2 * a.start + a.size == 2 * b.start + b.size
-    regular = not any(a.phases for path in known for a in path)
+            regular = regular and not a.phases and not b.phases
     problems = []
     if not jumps_agree:
         problems.append(_disagree("jump", {tuple([a.jump for a in f]) for f in known}))
