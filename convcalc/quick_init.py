@@ -8,7 +8,9 @@ and keyword-only markers; the class stays frozen (assignment still raises), equa
 exactly as before. Only what these classes use is supported: a frozen dataclass with
 `__slots__`, every field in `__init__` and no `__post_init__`; anything else is refused when the
 class is made. (A class that is not frozen gains nothing: its own `__init__`'s plain attribute
-stores are faster than descriptor calls.) `lazy_dataclass` makes a frozen class's `__init__` this way.
+stores are faster than descriptor calls.) A class of five fields or more is built faster still
+through a mutable twin of its slots (`_mutable_twin`), as the instance it returns is the same.
+`lazy_dataclass` makes a frozen class's `__init__` this way.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ def quick_init(cls: C) -> C:
     names: dict[str, Any] = {"_FACTORY": _FACTORY}
     positional: list[str] = []
     keyword: list[str] = []
-    body: list[str] = []
+    body: list[str] = []  # through the slot descriptors
+    plain: list[str] = []  # plain stores on the mutable twin (see `_mutable_twin`)
     positional_types: dict[str, Any] = {}
     keyword_types: dict[str, Any] = {}
     for number, f in enumerate(dataclasses.fields(cls)):
@@ -68,10 +71,25 @@ def quick_init(cls: C) -> C:
             names[f"_factory{number}"] = f.default_factory
             param += "=_FACTORY"
             body.append(f"    if {f.name} is _FACTORY: {f.name} = _factory{number}()")
+            plain.append(body[-1])
         (keyword if f.kw_only else positional).append(param)
         body.append(f"    {setter}(self, {f.name})")
+        plain.append(f"    self.{f.name} = {f.name}")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    source = f"def __init__({params}):\n" + "\n".join(body or ["    pass"])  # from field names alone
+    twin = _mutable_twin(cls) if len(plain) >= _TWIN_FIELDS else None
+    if twin is None:
+        source = f"def __init__({params}):\n" + "\n".join(body or ["    pass"])  # from field names alone
+    else:  # a subclass that inherits this __init__ has its own layout: the descriptors serve it
+        names.update(_cls=cls, _twin=twin, _set_class=_SET_CLASS)
+        source = "\n".join([
+            f"def __init__({params}):",
+            "    if type(self) is not _cls:",
+            *[f"    {line}" for line in body],
+            "        return",
+            "    _set_class(self, _twin)",
+            *plain,
+            "    _set_class(self, _cls)",
+        ])
     exec(source, names)  # noqa: S102
     init = names["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
@@ -79,6 +97,34 @@ def quick_init(cls: C) -> C:
     init.__annotations__ = {**positional_types, **keyword_types, "return": None}  # dataclass's, in its order
     setattr(cls, "__init__", init)  # noqa: B010  (mypy refuses assigning a method)
     return cls
+
+
+# A class of this many fields or more is built through its mutable twin: two class switches
+# (~0.1 µs each) cost less than the descriptor calls they save (~0.035 µs a field); a 20-field
+# row is built in ~0.46 µs instead of ~0.94.
+_TWIN_FIELDS = 5
+_SET_CLASS = object.__dict__["__class__"].__set__
+
+
+def _mutable_twin(cls: type) -> type | None:
+    """A class with `cls`'s slots and none of its methods, whose attribute stores are plain.
+
+    `__init__` switches the new instance to the twin, stores each field as a mutable slotted
+    class stores it (a bytecode that writes the slot, no call), and switches it back: what
+    leaves `__init__` is a `cls`, frozen as before. Python allows the switch between classes of
+    the same slots over the same base, so only a class made directly on `object` gets a twin
+    (another base might act when subclassed, `__init_subclass__`); None when the switch is refused.
+    """
+    if cls.__bases__ != (object,) or type(cls) is not type:
+        return None
+    twin = type(cls.__name__, (), {"__slots__": vars(cls)["__slots__"], "__module__": cls.__module__})
+    probe: object = object.__new__(cls)
+    try:
+        _SET_CLASS(probe, twin)
+        _SET_CLASS(probe, cls)
+    except TypeError:
+        return None
+    return twin
 
 
 def _slot(cls: type, name: str) -> MemberDescriptorType:

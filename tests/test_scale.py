@@ -44,6 +44,31 @@ def test_quick_init_keeps_the_dataclass_contract():
         _Sample()  # type: ignore[call-arg]
 
 
+@quick_init
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Wide:  # five fields or more: built through its mutable twin
+    a: int
+    b: int
+    c: int
+    d: list[int] = dataclasses.field(default_factory=list)
+    e: int = dataclasses.field(default=5, kw_only=True)
+
+
+def test_quick_init_builds_a_wide_class_through_its_twin_and_returns_the_class_itself():
+    made = _Wide(1, 2, 3)
+    assert type(made) is _Wide and (made.a, made.b, made.c, made.d, made.e) == (1, 2, 3, [], 5)
+    assert made == _Wide(1, 2, 3, [], e=5) and made.d is not _Wide(1, 2, 3).d  # one new list each
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.a = 2  # type: ignore[misc]
+    assert dataclasses.replace(made, e=6) == _Wide(1, 2, 3, e=6)
+
+    class Sub(_Wide):  # inherits the __init__: its own layout, built through the descriptors
+        __slots__ = ("extra",)
+
+    sub = Sub(1, 2, 3, e=7)
+    assert type(sub) is Sub and (sub.a, sub.e) == (1, 7)
+
+
 def test_quick_init_refuses_what_it_cannot_build():
     @dataclasses.dataclass(frozen=True)
     class NoSlots:
