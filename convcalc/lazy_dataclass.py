@@ -15,9 +15,9 @@ methods when it is first looked up (called, read off the class, or asked for its
   (`__eq__` compares `__class__`es, `__repr__` prints `__class__.__qualname__`), so they serve
   the class as they would have served it.
 
-Only slotted dataclasses are made (quick_init stores through the slots), frozen or not, keyword-
-only or not, with every field in `__init__` and no `__post_init__`; anything else is refused when
-the class is made. mypy checks a class as the dataclass it is (this is `dataclasses.dataclass` to it).
+Only slotted dataclasses are made, frozen or not, keyword-only or not; a frozen one also needs
+what quick_init needs (every field in `__init__`, no `__post_init__`). Anything else is refused
+when the class is made, as are the bases and field orders `dataclass` refuses. mypy checks a class as the dataclass it is (this is `dataclasses.dataclass` to it).
 """
 
 from __future__ import annotations

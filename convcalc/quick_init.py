@@ -76,7 +76,7 @@ def quick_init(cls: C) -> C:
         body.append(f"    {setter}(self, {f.name})")
         plain.append(f"    self.{f.name} = {f.name}")
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    twin = _mutable_twin(cls) if len(plain) >= _TWIN_FIELDS else None
+    twin = _mutable_twin(cls) if len(dataclasses.fields(cls)) >= _TWIN_FIELDS else None
     if twin is None:
         source = f"def __init__({params}):\n" + "\n".join(body or ["    pass"])  # from field names alone
     else:  # a subclass that inherits this __init__ has its own layout: the descriptors serve it

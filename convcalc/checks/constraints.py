@@ -22,6 +22,7 @@ Later sources override earlier ones, key by key: the spec, then the budget file,
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from convcalc.checks.amounts import BYTES_EXPECTATION, COUNT_EXPECTATION, BadAmo
 from convcalc.engine.memory import DTYPE_BYTES, OPTIMIZER_STATES
 from convcalc.errors import SpecError, UsageError
 from convcalc.source import Source, Span
-from convcalc.spec.yaml_guard import node_span
+from convcalc.spec.yaml_guard import spans_in
 
 LimitValue = int | tuple[int, ...]
 
@@ -160,9 +161,7 @@ class _Section:
         self.source = source
         self.origin = origin
         self.scalars = yaml.constructor.SafeConstructor()
-
-    def span(self, node: yaml.Node) -> Span:
-        return node_span(self.source, node)
+        self.span: Callable[[yaml.Node], Span] = spans_in(source)
 
     def value(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):

@@ -86,9 +86,8 @@ class Conv(LayerKind):
         axes = resolve_window(spatial, self.kernel_size, self.stride, self.padding, self.dilation, kernel_one_fits_all=False)
         outputs = []
         for a in axes:
-            padded = a.size + a.before + a.after
-            effective = a.dilation * (a.kernel - 1) + 1  # a.effective, spelt out: once per axis of every conv
-            if effective > padded:
+            effective = a.effective
+            if effective > a.padded:
                 raise _kernel_too_large(axes)
             outputs.append(conv_out_len(a.size, effective, a.stride, a.before, a.after))
         return Window(axes, tuple(outputs))
@@ -106,7 +105,7 @@ class Conv(LayerKind):
         per_group = channels // self.groups
         rf = None
         if x.rf is not None:
-            rf = tuple([a.then(w.dilation * (w.kernel - 1) + 1, w.stride, w.before, w.dilation) for a, w in zip(x.rf, axes)])
+            rf = tuple([a.then(w.effective, w.stride, w.before, w.dilation) for a, w in zip(x.rf, axes)])
         return Outcome(
             TensorInfo((self.out_channels, *out), rf),
             ((self.out_channels, per_group, *kernels), *bias_shape(self.bias, self.out_channels)),  # weights

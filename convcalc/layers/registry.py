@@ -60,15 +60,7 @@ _REGISTERED: dict[str, list[tuple[str, Entry]]] = {}
 
 
 def normalize(name: str) -> str:
-    normal = _NORMAL.get(name)
-    if normal is None:
-        normal = name.lower().replace("_", "").replace("-", "")
-        if len(name) <= 64 and len(_NORMAL) < 4096:  # bounded in count and size: spellings come from the files read
-            _NORMAL[name] = normal
-    return normal
-
-
-_NORMAL: dict[str, str] = {}  # spelling -> normal form: every layer of a spec asks, a spec has few spellings
+    return name.lower().replace("_", "").replace("-", "")
 
 
 def register(family: str, *also: str, ranked: bool = False) -> Callable[[type[K]], type[K]]:

@@ -212,14 +212,9 @@ def resolve_window(
         # into tuples first (~0.5 µs of a conv's ~6).
         return tuple([AxisWindow(n, kernel_size, stride, dilation, padding, padding) for n in spatial])
     rank = len(spatial)
-    # Plain numbers broadcast without per_axis; lists are checked by it.
-    kernels = (kernel_size,) * rank if type(kernel_size) is int else per_axis(
-        kernel_size, rank, "kernel_size", one_fits_all=kernel_one_fits_all
-    )
-    strides = (stride,) * rank if type(stride) is int else per_axis(stride, rank, "stride")
-    dilations = (dilation,) * rank if type(dilation) is int else per_axis(dilation, rank, "dilation")
-    if type(padding) is int:  # the same on both sides of every axis: nothing to resolve
-        return tuple([AxisWindow(n, k, s, d, padding, padding) for n, k, s, d in zip(spatial, kernels, strides, dilations)])
+    kernels = per_axis(kernel_size, rank, "kernel_size", one_fits_all=kernel_one_fits_all)
+    strides = per_axis(stride, rank, "stride")
+    dilations = per_axis(dilation, rank, "dilation")
     effective = tuple(map(effective_kernel, kernels, dilations))
     pads = resolve_padding(padding, rank, spatial, effective, strides)
     return tuple([

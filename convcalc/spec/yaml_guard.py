@@ -29,16 +29,11 @@ _RESOLVER = yaml.resolver.Resolver()
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 
 
-def node_span(source: Source, node: yaml.Node) -> Span:
-    """Where a composed node was written: 1-based line and column, and its width on its line
-    (every reader of YAML — specs, constraints, answer files — points at values this way)."""
-    return spans_in(source)(node)
-
-
 def spans_in(source: Source) -> Callable[[yaml.Node], Span]:
-    """`node_span` for the nodes of one document, as one function: a spec's reader asks it for
-    every key and value (340,000 times for a 100k-layer graph), so the source and the class are
-    bound once instead of passed in each call."""
+    """Where a composed node of `source` was written: 1-based line and column, and its width on
+    its line (every reader of YAML — specs, constraints — points at values this way). One
+    function per document: a spec's reader asks it for every key and value (340,000 times for a
+    100k-layer graph), so the source and the class are bound once, not passed in each call."""
 
     def span(node: yaml.Node, source: Source = source, make: type[Span] = Span) -> Span:
         start, end = node.start_mark, node.end_mark
