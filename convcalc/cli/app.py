@@ -436,11 +436,29 @@ def warn(lines: list[str]) -> None:
         _write(line + "\n", True)
 
 
+def plain_output() -> bool:
+    """Whether Rich would print to stdout with no styles at the piped width (`show`): stdout is no
+    terminal as Rich tells one (its TTY_COMPATIBLE and FORCE_COLOR settings first) and takes
+    UTF-8 (or Rich would draw ASCII boxes). A summary table may then be printed as text
+    (`render.plain_table`), the same text, without loading Rich."""
+    stream = sys.stdout
+    if stream is None or sys.platform.startswith("win") or not (stream.encoding or "").lower().startswith("utf"):
+        return False
+    compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if compatible in ("0", "1"):
+        return compatible == "0"
+    force = os.environ.get("FORCE_COLOR")
+    if force is not None:
+        return force == ""
+    return not stream.isatty()
+
+
 def show(output: str | RenderableType) -> None:
     """A renderer's output to stdout: text as it is, a Rich renderable through a console.
 
     In a terminal the renderable fits the terminal's width. Piped (or under test), stdout has no
-    width: the console is as wide as the renderable's full width and at least 120 columns, so
+    width: the console is as wide as the renderable's full width and at least 120 columns
+    (`PIPED_MIN_WIDTH`), so
     piped output is stable and never shaped by a terminal that only stderr is attached to.
     """
     if isinstance(output, str):
@@ -453,7 +471,9 @@ def show(output: str | RenderableType) -> None:
     if sys.stdout.isatty():
         Console(**plain).print(output)  # type: ignore[arg-type]  # rich's color_system literal
         return
-    console = Console(width=120, **plain)  # type: ignore[arg-type]
+    from convcalc.render.plain_table import PIPED_MIN_WIDTH
+
+    console = Console(width=PIPED_MIN_WIDTH, **plain)  # type: ignore[arg-type]
     full = Measurement.get(console, console.options.update_width(10**6), output).maximum
-    console.width = max(120, full)
+    console.width = max(PIPED_MIN_WIDTH, full)
     console.print(output)

@@ -15,6 +15,7 @@ from convcalc.cli.app import (
     command,
     echo,
     errors_as_json,
+    plain_output,
     show,
     warn,
 )
@@ -69,7 +70,7 @@ def summary(
             hint = "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
             raise SpecError(unread[0].message, unread[0].span, hint)
         reports.append(report if depth is None else fold(report, depth))
-    show(render_reports(reports, fmt.value, chosen))
+    show(render_reports(reports, fmt.value, chosen, plain=plain_output()))
     diagnostics = [d for report in reports for d in report.diagnostics]
     if not quiet:
         warn([diagnostic_line(d) for d in diagnostics])
