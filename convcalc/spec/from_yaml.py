@@ -6,6 +6,7 @@ any value can be pointed at in an error. PyYAML's C loader is used when it was b
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -53,15 +54,23 @@ class _SpecLoader(Loader):  # type: ignore[misc]  # Loader is CSafeLoader or Saf
     alone, so this loader, which reads one document, keeps each answer for the rest of it, in
     `functools.lru_cache`, whose hits never enter Python. `dispose` (called by `yaml.compose`
     when the document is read) drops it, and with it the reference back to the loader.
+
+    Without path resolvers the composer's two calls around every node, `descend_resolver(parent,
+    index)` and `ascend_resolver()`, return at once, and the composer ignores what they return:
+    a million Python calls for a 100k-layer spec (~0.13 s of its ~0.85 s compose). Built-ins of
+    the same arities stand in for them (`operator.is_`, `tuple`): C calls that change nothing.
     """
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         if not self.yaml_path_resolvers:  # with them, the tag also depends on the node's place
             self.resolve = lru_cache(maxsize=None)(super().resolve)
+            self.descend_resolver = operator.is_
+            self.ascend_resolver = tuple
 
     def dispose(self) -> None:
-        self.__dict__.pop("resolve", None)
+        for name in ("resolve", "descend_resolver", "ascend_resolver"):
+            self.__dict__.pop(name, None)
         super().dispose()
 
 
