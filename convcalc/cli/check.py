@@ -1,7 +1,7 @@
 """`convcalc check` (specs as a CI gate), `convcalc schema` (the spec format as JSON Schema) and
 `convcalc diff` (what a change to a spec did)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these annotations on every run (cli.app says why).
 
 import os
 import tempfile

@@ -5,7 +5,7 @@ parses the options and writes the file atomically (a temporary file in the same 
 `os.replace`), so a reader never sees half a picture. Without `-o` the picture goes to stdout.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these annotations on every run (cli.app says why).
 
 import os
 import tempfile
