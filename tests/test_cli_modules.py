@@ -4,6 +4,7 @@ command sits behind the one error boundary, and diagnostics reach stderr in ever
 from __future__ import annotations
 
 import ast
+import inspect
 import pkgutil
 import subprocess
 import sys
@@ -69,6 +70,16 @@ def test_every_command_is_behind_the_error_boundary():
     for info in [*app.registered_commands, *grouped]:
         assert info.callback is not None
         assert info.callback.__code__ is boundary, info.callback.__name__
+
+
+def test_command_annotations_are_evaluated_where_defined():
+    """Typer evaluates a string annotation anew on every run it handles (cli.app's docstring):
+    the commands' annotations are types already."""
+    grouped = [info for group in app.registered_groups for info in group.typer_instance.registered_commands]
+    for info in [*app.registered_commands, *grouped]:
+        command = inspect.unwrap(info.callback)
+        strings = [name for name, hint in command.__annotations__.items() if isinstance(hint, str)]
+        assert not strings, f"{command.__module__}.{command.__name__}: {strings}"
 
 
 def test_the_entry_point_resolves():

@@ -11,6 +11,12 @@ imports every command module first) and hands them to typer then. A command decl
 import and its building of every command's parser cost more than the whole `summary --format
 json` of ResNet-50 otherwise does. Any other command line goes to typer, which reads it, words its
 errors and prints the help, so neither can differ between the two paths.
+
+The command modules are written without `from __future__ import annotations`. Typer reads every
+command's annotations on each run it handles (`typing.get_type_hints`, twice per command), and
+a string annotation is compiled and evaluated anew every time: 3.6 of the 8.5 ms in which typer
+builds the commands for `--help`. Evaluated once, when each function is defined, they cost next
+to nothing and read back as the same types.
 """
 
 from __future__ import annotations

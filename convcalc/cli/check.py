@@ -1,10 +1,9 @@
 """`convcalc check` (specs as a CI gate), `convcalc schema` (the spec format as JSON Schema) and
 `convcalc diff` (what a change to a spec did)."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these annotations on every run (cli.app says why).
 
 import os
-import tempfile
 from enum import Enum
 from pathlib import Path
 
@@ -30,6 +29,8 @@ class DiffFormat(str, Enum):
 
 def write_atomically(path: Path, text: str) -> None:
     """Write a whole file or nothing: a temporary file beside it, then one rename."""
+    import tempfile  # here, not at the top: every run typer handles imports this module, --help too
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

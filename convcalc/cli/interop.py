@@ -1,7 +1,7 @@
 """`convcalc import torch|onnx|keras` (a model to a spec) and `convcalc export` (a spec to PyTorch
 code, ONNX or CLI layer strings). The work is in convcalc.interop; frameworks load only here."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these annotations on every run (cli.app says why).
 
 from enum import Enum
 

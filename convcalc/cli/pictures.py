@@ -5,10 +5,9 @@ parses the options and writes the file atomically (a temporary file in the same 
 `os.replace`), so a reader never sees half a picture. Without `-o` the picture goes to stdout.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these annotations on every run (cli.app says why).
 
 import os
-import tempfile
 from enum import Enum
 from pathlib import Path
 
@@ -37,6 +36,8 @@ VOLUME_LIMIT = 30  # `report --style auto`: more drawn activations than this get
 
 def write_atomic(path: str, text: str) -> None:
     """Write `text` to `path` via a temporary file in the same folder and `os.replace`."""
+    import tempfile  # here, not at the top: every run typer handles imports this module, --help too
+
     target = Path(path)
     temporary: str | None = None
     try:

@@ -1,6 +1,6 @@
 """`convcalc summary` and `convcalc kinds`: the analysis of a network, and the kinds it may use."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these annotations on every run (cli.app says why).
 
 from convcalc.cli.app import (
     BATCH,

@@ -4,7 +4,7 @@ Each command declares its options and prints; what it computes is in `convcalc.t
 option parsing in `convcalc.teach.options`.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these annotations on every run (cli.app says why).
 
 from enum import Enum
 

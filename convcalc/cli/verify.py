@@ -1,6 +1,6 @@
 """`convcalc verify`: the spec built and run in PyTorch, compared with the engine row by row."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typer reads these annotations on every run (cli.app says why).
 
 import re
 from enum import Enum
