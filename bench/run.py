@@ -5,9 +5,10 @@
 
 Every "fresh process" row is the median of `--repeats` new interpreters (min and max beside it),
 timed from spawn to exit, with the child's own peak RSS (`os.wait4`'s ru_maxrss); a load +
-analyse child exits as the `convcalc` command does (heap frozen at exit, see ANALYSE). "In process"
-rows time `load_spec` + `analyze` inside this interpreter after one warm-up. The torchinfo row
-and the convcalc row it is compared with alternate A B A B, so both see the same machine state.
+analyse child ends as the `convcalc` command does (convcalc.quick_exit, see ANALYSE). "In process"
+rows time `load_spec` + `analyze` inside this interpreter after one warm-up, not the freeing of
+the network and report they made. The torchinfo row and the convcalc row it is compared with
+alternate A B A B, so both see the same machine state.
 The last table checks the budgets of issue 12 / DESIGN.md as ratios measured in this run.
 
 This is a benchmark, not a test: CI never fails on its numbers (tests/test_bench.py only runs
@@ -34,15 +35,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TORCHINFO_SCRIPT = Path(__file__).resolve().parent / "resnet50_torchinfo.py"
-# The fresh-process child ends as `convcalc`'s own command line ends (convcalc.cli.main): the heap
-# frozen at exit, so the interpreter's closing collection does not walk the objects of a
-# 100k-layer analysis (~0.3-0.45 s) only to find no garbage cycles; shutdown still runs in full.
+# The fresh-process child ends as `convcalc`'s own command line ends (convcalc.cli.main, through the
+# same convcalc.quick_exit): the report kept until the process ends, which ends without the
+# interpreter's teardown, so the row is load + analyse + exit, as the command does them.
 ANALYSE = (
-    "import atexit, gc, sys\n"
-    "atexit.register(gc.freeze)\n"
-    "from convcalc.engine import analyze\n"
-    "from convcalc.spec.from_yaml import load_spec\n"
-    "print(len(analyze(load_spec(sys.argv[1])).layers))\n"
+    "import sys\n"
+    "from convcalc.quick_exit import exits_quickly, keep_until_exit\n"
+    "with exits_quickly():\n"
+    "    from convcalc.engine import analyze\n"
+    "    from convcalc.spec.from_yaml import load_spec\n"
+    "    network = load_spec(sys.argv[1])\n"
+    "    report = analyze(network)\n"
+    "    keep_until_exit(network, report)\n"
+    "    print(len(report.layers))\n"
 )
 
 
@@ -149,12 +154,14 @@ def measure_fresh(
 
 
 def measure_in_process(row: Row, work: Callable[[], object], repeats: int) -> None:
+    """Time `work()` alone: what it returns is dropped (and freed) after the clock stops."""
     work()
     for _ in range(repeats):
         gc.collect()
         start = time.perf_counter()
-        work()
+        result = work()
         row.times.append(time.perf_counter() - start)
+        del result
 
 
 # ---- generated specs -------------------------------------------------------------------------
@@ -318,6 +325,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from convcalc.engine import analyze
     from convcalc.spec.from_yaml import parse_spec
 
+    def load_and_analyse(text: str, path: str) -> tuple[object, object]:
+        """The network and its report, both returned: neither is freed while the clock runs."""
+        network = parse_spec(text, path)
+        return network, analyze(network)
+
     generated: dict[tuple[str, int], tuple[Row, Row]] = {}
     with tempfile.TemporaryDirectory(prefix="convcalc-bench-") as tmp:
         for kind, generate in GENERATORS.items():
@@ -328,7 +340,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows_n = len(analyze(parse_spec(text, str(path))).layers)
                 label = f"{kind} of {size_label(n)} layers ({rows_n:,} rows, {len(text) / 2**20:.1f} MB YAML)"
                 inside = Row(f"load + analyse {label}, in process")
-                measure_in_process(inside, lambda t=text, p=str(path): analyze(parse_spec(t, p)), repeats)
+                measure_in_process(inside, lambda t=text, p=str(path): load_and_analyse(t, p), repeats)
                 outside = Row(f"load + analyse {label}, fresh process")
                 measure_fresh(launcher, [(outside, [*python, "-c", ANALYSE, str(path)])], repeats, env)
                 generated[kind, n] = (inside, outside)

@@ -20,6 +20,7 @@ from convcalc.cli.app import (
     warn,
 )
 from convcalc.errors import ExitCode, UsageError, fails
+from convcalc.quick_exit import keep_until_exit
 
 
 @command()
@@ -62,14 +63,17 @@ def summary(
     if bars and fmt is not Format.table:
         raise UsageError(f"--bars draws bars in the table format only (got --format {fmt.value})")
     chosen = parse_columns(columns) + (BAR_COLUMNS if bars else ())
+    networks = read_networks(items, input_shape, batch)
     reports = []
-    for network in read_networks(items, input_shape, batch):
+    for network in networks:
         report = analyze(network, batch=batch, dtype=dtype.value, optimizer=optimizer.value)
+        keep_until_exit(report)  # freed with the process, not one object at a time on return (quick_exit)
         unread = [d for d in report.diagnostics if d.code == "non-whole" and d.severity == "warning"]
         if strict and unread:
             hint = "choose padding and stride so that (N + 2P − F)/S + 1 is whole, or drop --strict"
             raise SpecError(unread[0].message, unread[0].span, hint)
         reports.append(report if depth is None else fold(report, depth))
+    keep_until_exit(networks, reports)
     show(render_reports(reports, fmt.value, chosen, plain=plain_output()))
     diagnostics = [d for report in reports for d in report.diagnostics]
     if not quiet:
