@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TORCHINFO_SCRIPT = Path(__file__).resolve().parent / "resnet50_torchinfo.py"
-# The fresh-process child ends as `convcalc`'s own command line ends (convcalc.cli.main, through the
+# The fresh-process child ends as `convcalc`'s own command line ends (convcalc.cli.run, through the
 # same convcalc.quick_exit): the report kept until the process ends, which ends without the
 # interpreter's teardown, so the row is load + analyse + exit, as the command does them.
 ANALYSE = (

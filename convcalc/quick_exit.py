@@ -3,7 +3,7 @@
 After a 100k-layer analysis CPython spends 0.1–0.2 s freeing millions of objects (the network,
 the report, its rows) one at a time, when the command returns or in the interpreter's shutdown,
 just before the process hands all of its memory back to the system in one go. `exits_quickly`
-wraps a whole program (`convcalc.cli.main`, the bench's fresh-process child): when the program
+wraps a whole program (`convcalc.cli.run`, the bench's fresh-process child): when the program
 has finished with an exit status, the process ends with `os._exit` after the last atexit hook,
 and the objects given to `keep_until_exit` are never freed one by one (clang's -disable-free,
 Instagram's "Dismissing Python GC"). What the program says and does is unchanged:
@@ -23,7 +23,9 @@ Instagram's "Dismissing Python GC"). What the program says and does is unchanged
   that the teardown does (freeing objects, clearing modules) is seen from outside.
 
 The quick exit assumes the program is the whole process: code that runs on after it (catching
-its `SystemExit`) still ends with its status.
+its `SystemExit`) would still end with its status. So only the entry points that are the whole
+process use it (`convcalc.cli.run`: the console script and `python -m convcalc`; the bench's
+child); `convcalc.cli.main`, which another program may call and go on, does not.
 """
 
 from __future__ import annotations

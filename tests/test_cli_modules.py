@@ -83,7 +83,7 @@ def test_command_annotations_are_evaluated_where_defined():
 
 
 def test_the_entry_point_resolves():
-    assert 'convcalc = "convcalc.cli:main"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'convcalc = "convcalc.cli:run"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "convcalc", "kinds"], check=False, capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("conv")
 

@@ -62,6 +62,13 @@ def test_every_example_reads_as_rich_prints_it(path, columns, capsys):
     assert plain == rich_text([report], columns, capsys)
 
 
+@pytest.mark.parametrize("name", ["", "x", "a  b", "net \\ 'v2'"])
+def test_titles_read_as_rich_prints_them(name, capsys):
+    report = dataclasses.replace(report_of(EXAMPLES[0]), name=name)
+    plain = plain_tables([report], DEFAULT_COLUMNS)
+    assert plain is not None and plain == rich_text([report], DEFAULT_COLUMNS, capsys)
+
+
 def test_several_reports_are_separated_as_rich_separates_them(capsys):
     reports = [report_of(path) for path in EXAMPLES[:3]]
     assert plain_tables(reports, DEFAULT_COLUMNS) == rich_text(reports, DEFAULT_COLUMNS, capsys)
@@ -89,7 +96,7 @@ def test_a_layer_name_the_rules_do_not_cover_is_left_to_rich():
     assert plain_tables([dataclasses.replace(report, layers=(first, *report.layers[1:]))], DEFAULT_COLUMNS) is None
 
 
-names = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=150)
+names = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=150)  # "" too: Rich draws no title
 
 
 @settings(max_examples=150, deadline=None)
@@ -145,6 +152,24 @@ def test_plain_output_is_where_rich_would_print_no_styles(environment, expected,
     assert plain_output() is expected
     console = Console()  # Rich's own reading of the same settings, on the captured (piped) stdout
     assert (console.color_system is None) is expected
+
+
+def test_a_terminal_is_never_plain_output(monkeypatch):
+    """In a terminal `show` fits the table to its width with Rich, even where Rich's settings
+    (TTY_COMPATIBLE=0, an empty FORCE_COLOR) say it is no terminal for colours."""
+
+    class Terminal(io.StringIO):
+        encoding = "utf-8"
+
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdout", Terminal())
+    for key, value in (("TTY_COMPATIBLE", "0"), ("FORCE_COLOR", "")):
+        monkeypatch.setenv(key, value)
+        assert plain_output() is False
+        monkeypatch.delenv(key)
+    assert plain_output() is False
 
 
 def test_a_piped_table_loads_no_rich():

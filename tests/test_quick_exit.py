@@ -23,9 +23,9 @@ FREED = "import os\nclass Sentinel:\n    def __del__(self, write=os.write):\n   
 NO_QUICK_EXIT = "import atexit; atexit.register(lambda: None); "
 CLI = (
     "import sys\n"
-    "from convcalc.cli import main\n"
+    "from convcalc.cli import run\n"
     "sys.argv = ['convcalc', *sys.argv[1:]]\n"
-    "main()\n"
+    "run()\n"
 )
 
 
@@ -216,18 +216,18 @@ def test_output_left_in_the_buffer_for_a_reader_that_has_gone_is_reported_as_cpy
 
 
 def test_what_the_command_keeps_is_not_young_when_the_collector_is_back_on(chain_2000):
-    """main runs the command with the collector off and turns it back on at the end. What the
+    """run (main) runs the command with the collector off and turns it back on at the end. What the
     command keeps for the quick exit (the report) must not sit in the youngest generation then,
     or the collector's next run walks all of it (0.3-0.6 s for 100k layers) just before the exit."""
     code = (
         "import contextlib, gc, io, sys\n"
         "from convcalc import quick_exit\n"
-        "from convcalc.cli import main\n"
+        "from convcalc.cli import run\n"
         "young = []  # the youngest generation's size at the start of each collection\n"
         "gc.callbacks.append(lambda phase, info: phase == 'start' and young.append(len(gc.get_objects(generation=0))))\n"
         "sys.argv = ['convcalc', 'summary', sys.argv[1], '--format', 'json']\n"
         "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
-        "    main()\n"
+        "    run()\n"
         "made = [[i] for i in range(5000)]  # the collector runs, as it would in the shutdown's atexit hooks\n"
         "print(len(quick_exit._kept), gc.isenabled(), gc.get_freeze_count(), len(young), max(young))\n"
     )
@@ -236,3 +236,20 @@ def test_what_the_command_keeps_is_not_young_when_the_collector_is_back_on(chain
     kept, enabled, frozen, collections, largest = out.split()
     assert int(kept) >= 2 and enabled == "True" and frozen == "0" and int(collections) > 0
     assert int(largest) < 5000, out  # ~38,000 objects of a 2,000-layer report, were they young
+
+
+@pytest.mark.parametrize(("first", "status"), [(["kinds"], 0), (["summary", "no-such-file.yaml"], 2)])
+def test_a_program_that_calls_main_and_goes_on_ends_with_its_own_status(first, status):
+    """Only `run` (the console script, `python -m convcalc`) is the whole process: `main` called
+    by another program leaves the exit to that program, whatever the command's own status."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from convcalc.cli import main\n"
+        "sys.argv = ['convcalc', *sys.argv[1:]]\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        "    main()\n"
+        "sys.exit(3)\n"
+    )
+    done_status, _, err = _python(code, *first)
+    assert done_status == 3, err
+    assert status == 0 or "no-such-file.yaml" in err

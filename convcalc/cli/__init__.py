@@ -25,7 +25,7 @@ globals().pop("app")
 _COMMAND_MODULES = ("summary", "teach", "verify", "check", "pictures", "interop")  # import order is --help's order
 _PLAIN_MODULES = ("summary",)  # their commands are declared with cli.app's Option and Argument: no typer
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 
 def __getattr__(name: str) -> Any:
@@ -39,31 +39,38 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    """The `convcalc` entry point (pyproject's `convcalc.cli:main`).
+    """Run the command line in `sys.argv`: one command, then return (or raise SystemExit).
 
     One command runs and the process ends, so CPython's cycle collector is left off while it
     runs: the imports, the spec and the report are long-lived and make no garbage cycles, and
     reference counting still frees everything else (bench/run.py measures the difference).
+    Before the collector is back on, what the command made moves to the oldest generation, so
+    that its next run does not walk a report kept for the quick exit (`run`) as young objects.
+    """
+    gc.disable()
+    try:
+        for module in _PLAIN_MODULES:
+            __import__(f"{__name__}.{module}")
+        if not _commands.run_plain(sys.argv[1:]):
+            __getattr__("app")(prog_name="convcalc")
+    finally:
+        if gc.get_freeze_count() == 0:  # as engine.collector does; a caller's frozen objects stay so
+            gc.freeze()  # everything to the permanent generation, then to the oldest one: a walk of
+            gc.unfreeze()  # a kept 100k-layer report as young objects costs 0.3-0.6 s
+        gc.enable()
 
-    For the same reason the process ends without the interpreter's teardown once the command
-    has finished (`quick_exit.exits_quickly`): output flushed, every atexit hook run, the exit
-    status as before, and the command's large objects (`keep_until_exit`) never freed one by one
-    (0.1-0.2 s for 100k layers). Before the collector is back on, what the command keeps moves
-    to the oldest generation, so that the collector's next run does not walk it as young objects.
-    The `gc.freeze` at exit this replaces is no longer needed: the closing collection it spared
-    is part of the teardown that is skipped, and where the process still shuts down in full (a
-    traceback, Ctrl-C outside a command, an atexit hook registered before `main`, as coverage's)
-    the speed of the last moments is not the point.
+
+def run() -> None:
+    """The `convcalc` program: pyproject's console script (`convcalc.cli:run`) and `python -m
+    convcalc`. It is `main` as the whole process, so once the command has finished the process
+    ends without the interpreter's teardown (`quick_exit.exits_quickly`): output flushed, every
+    atexit hook run, the exit status as before, and the command's large objects
+    (`keep_until_exit`) never freed one by one (0.1-0.2 s for 100k layers).
+
+    Only these two entry points exit quickly: a program that calls `main` itself may go on after
+    it (and end with its own status), so `main` leaves the process to it. Where the process
+    still shuts down in full (a traceback, Ctrl-C outside a command, an atexit hook registered
+    before `run`, as coverage's) the speed of the last moments is not the point.
     """
     with exits_quickly():
-        gc.disable()
-        try:
-            for module in _PLAIN_MODULES:
-                __import__(f"{__name__}.{module}")
-            if not _commands.run_plain(sys.argv[1:]):
-                __getattr__("app")(prog_name="convcalc")
-        finally:
-            if gc.get_freeze_count() == 0:  # as engine.collector does; a caller's frozen objects stay so
-                gc.freeze()  # everything to the permanent generation, then to the oldest one: a walk of
-                gc.unfreeze()  # a kept 100k-layer report as young objects costs 0.3-0.6 s
-            gc.enable()
+        main()

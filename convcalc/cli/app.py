@@ -444,19 +444,20 @@ def warn(lines: list[str]) -> None:
 
 def plain_output() -> bool:
     """Whether Rich would print to stdout with no styles at the piped width (`show`): stdout is no
-    terminal as Rich tells one (its TTY_COMPATIBLE and FORCE_COLOR settings first) and takes
-    UTF-8 (or Rich would draw ASCII boxes). A summary table may then be printed as text
-    (`render.plain_table`), the same text, without loading Rich."""
+    terminal (`show` then draws at least 120 columns wide), Rich does not take it for one (its
+    TTY_COMPATIBLE and FORCE_COLOR settings), and it takes UTF-8 (or Rich would draw ASCII
+    boxes). A summary table may then be printed as text (`render.plain_table`), the same text,
+    without loading Rich."""
     stream = sys.stdout
     if stream is None or sys.platform.startswith("win") or not (stream.encoding or "").lower().startswith("utf"):
+        return False
+    if stream.isatty():  # `show` fits the table to the terminal, whatever Rich makes of the settings below
         return False
     compatible = os.environ.get("TTY_COMPATIBLE", "")
     if compatible in ("0", "1"):
         return compatible == "0"
     force = os.environ.get("FORCE_COLOR")
-    if force is not None:
-        return force == ""
-    return not stream.isatty()
+    return force is None or force == ""
 
 
 def show(output: str | RenderableType) -> None:

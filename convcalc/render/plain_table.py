@@ -93,14 +93,16 @@ class _Table:
         return "  " + "   ".join(padded) + "  "
 
     def render(self, console_width: int) -> str | None:
-        """The table (title, blank top edge, header, rule, rows, blank bottom edge), the totals and
+        """The table (title if any, blank top edge, header, rule, rows, blank bottom edge), the totals and
         the closing note, at a console `console_width` wide (at least the table's own width)."""
         title = self.report.name
         if not _plain(title) or title != title.strip() or len(title) > self.width:
             return None
-        left = (self.width - len(title)) // 2
-        lines = [" " * left + title + " " * (self.width - left - len(title)), " " * self.width]
-        lines.append(self.row(self.headers))
+        lines = []
+        if title:  # Rich draws no title line for an empty title
+            left = (self.width - len(title)) // 2
+            lines.append(" " * left + title + " " * (self.width - left - len(title)))
+        lines += [" " * self.width, self.row(self.headers)]
         lines.append(" " + "─" * (self.width - 2) + " ")
         lines.extend(self.row(list(texts)) for texts in zip(*self.cells))
         lines.append(" " * self.width)
