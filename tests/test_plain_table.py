@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 from rich.console import Console
+from rich.measure import Measurement
 from rich.text import Text
 
 from convcalc.cli.app import plain_output, show
@@ -26,6 +27,7 @@ from convcalc.render import plain_table
 from convcalc.render.dispatch import render_reports
 from convcalc.render.plain_table import PIPED_MIN_WIDTH, plain_tables
 from convcalc.render.summary import BAR_COLUMNS, COLUMNS, DEFAULT_COLUMNS
+from convcalc.render.table import to_table
 from convcalc.spec import load_spec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,12 +107,8 @@ def test_any_title_is_rich_s_or_left_to_rich(name):
     report = dataclasses.replace(report_of(EXAMPLES[0]), name=name)
     plain = plain_tables([report], ("name", "output"))
     buffer = io.StringIO()
-    from convcalc.render.table import to_table
-
     table = to_table(report, ("name", "output"))
     console = Console(file=buffer, width=PIPED_MIN_WIDTH)
-    from rich.measure import Measurement
-
     console.width = max(PIPED_MIN_WIDTH, Measurement.get(console, console.options.update_width(10**6), table).maximum)
     console.print(table)
     if plain is not None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from convcalc.engine.report import Report
-from convcalc.render.summary import COLUMNS, conventions, total_lines
+from convcalc.render.summary import COLUMNS, conventions, table_width, total_lines
 
 PIPED_MIN_WIDTH = 120  # piped output is never narrower than this (cli.app.show sizes its console so)
 
@@ -37,7 +37,7 @@ def _one_cell_each(text: str) -> bool:
 def _plain(text: str) -> bool:
     """A string Rich draws as written (`render.table._text` makes a `Text` of it directly, no
     markup or emoji code read), each character one cell wide."""
-    return "[" not in text and ":" not in text and _ONE_CELL.issuperset(text)
+    return "[" not in text and ":" not in text and _one_cell_each(text)
 
 
 def plain_tables(reports: list[Report], columns: tuple[str, ...]) -> str | None:
@@ -68,8 +68,7 @@ class _Table:
         self.cells = cells  # by column
         self.right = right  # numbers are right-aligned
         self.widths = [max(len(header), *map(len, column)) for header, column in zip(headers, cells)]
-        # a cell padded by one space each side, a one-space divider between cells, an edge each side
-        self.width = sum(self.widths) + 3 * len(self.widths) + 1
+        self.width = table_width(self.widths)
 
     @classmethod
     def of(cls, report: Report, columns: tuple[str, ...]) -> _Table | None:

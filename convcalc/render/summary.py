@@ -170,6 +170,13 @@ def parse_columns(text: str | None) -> tuple[str, ...]:
     return tuple(key for key in COLUMNS if key in keys)
 
 
+def table_width(widths: list[int]) -> int:
+    """The summary table's width (Rich's SIMPLE_HEAD box, as `render.table` draws it and
+    `render.plain_table` writes it): each column padded by one on both sides, a one-character
+    divider between columns and an edge on each side."""
+    return sum(widths) + 3 * len(widths) + 1 if widths else 0
+
+
 def layer_cells(layer: LayerResult, report: Report, columns: tuple[str, ...] = DEFAULT_COLUMNS) -> tuple[str, ...]:
     """One row; a layer with warnings carries '⚠' after its name (details on stderr), a layer
     that reuses another's weights shows whose in place of its parameter count, and a nominal

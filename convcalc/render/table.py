@@ -22,7 +22,7 @@ from rich.text import Text
 
 from convcalc.engine.report import Report
 from convcalc.lazy_dataclass import lazy_dataclass
-from convcalc.render.summary import COLUMNS, DEFAULT_COLUMNS, conventions, total_lines, warned
+from convcalc.render.summary import COLUMNS, DEFAULT_COLUMNS, conventions, table_width, total_lines, warned
 
 # What gives way when the table is too wide, first to last: ("drop", key) leaves a column out,
 # ("short", key) writes its numbers as magnitudes (118.01 M), still whole.
@@ -39,12 +39,6 @@ class Layout:
     columns: tuple[str, ...]
     short: frozenset[str]
     dropped: tuple[str, ...]
-
-
-def table_width(widths: list[int]) -> int:
-    """A SIMPLE_HEAD table's width: each column padded by one on both sides, a one-character
-    divider between columns and an edge on each side."""
-    return sum(widths) + 3 * len(widths) + 1 if widths else 0
 
 
 @lazy_dataclass(frozen=True, slots=True)
